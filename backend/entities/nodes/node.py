@@ -1,0 +1,493 @@
+"""Nodes: the vertices of the provenance graph, with attributes, extras, files and links.
+
+A stored node is immutable except its extras; process nodes stay mutable until sealed.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import uuid as uuid_module
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ...errors import ModificationNotAllowed, NotExistent, ValidationError
+from ...store.schema import ComputerRow, LinkRow, NodeRow, UserRow
+from ...store.store import Store
+from ..computers import Computer
+from ..entity import Entity, EntityModel
+from ..links import LinkTriple, LinkType, validate_endpoints, validate_label
+from ..users import User
+from .repository_paths import normalise_repository_path
+
+
+class FileEntry(BaseModel):
+    """One file of a node: the repository object holding its bytes, and its size."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(description="sha256 of the content; the object's name in the repository.")
+    size: int = Field(ge=0)
+
+
+class NodeModel(EntityModel):
+    uuid: str
+    node_type: str
+    process_type: str | None = None
+    label: str = ""
+    description: str = ""
+    ctime: datetime
+    mtime: datetime
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    extras: dict[str, Any] = Field(default_factory=dict)
+    computer: str | None = Field(default=None, description="Label of the computer, if any.")
+    user: str | None = Field(default=None, description="Email of the creator; None means the default user.")
+    repository_metadata: dict[str, FileEntry] = Field(default_factory=dict, description="Relative path -> file.")
+    repository_content: dict[str, str] | None = Field(
+        default=None, description="Relative path -> base64 of the file's bytes; None when not serialised."
+    )
+
+
+class Node(Entity):
+    """Base of data and process nodes; subclasses set `node_type` and may declare `Attributes`."""
+
+    Model: ClassVar[type[NodeModel]] = NodeModel
+    node_type: ClassVar[str] = "node.Node."
+    provenance_kind: ClassVar[str] = "node"
+    Attributes: ClassVar[type[BaseModel] | None] = None
+    _registry: ClassVar[dict[str, type[Node]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "node_type" in cls.__dict__:
+            Node._registry[cls.node_type] = cls
+        fields: dict[str, Any] = {"node_type": (Literal[cls.node_type], cls.node_type)}
+        if cls.Attributes is not None:
+            fields["attributes"] = (cls.Attributes, Field(default_factory=cls.Attributes))
+        cls.Model = create_model(f"{cls.__name__}Model", __base__=NodeModel, **fields)
+
+    def __init__(
+        self,
+        *,
+        label: str = "",
+        description: str = "",
+        computer: Computer | None = None,
+        user: User | None = None,
+    ) -> None:
+        super().__init__()
+        self._uuid = str(uuid_module.uuid4())
+        self._ctime = datetime.now(UTC)
+        self._mtime = self._ctime
+        self._label = label
+        self._description = description
+        self.process_type: str | None = None
+        self._attributes: dict[str, Any] = {}
+        self._extras: dict[str, Any] = {}
+        self._files: dict[str, FileEntry] = {}
+        # A Computer, or its label (deserialised) or pk (loaded), resolved on first use.
+        self._computer: Computer | str | int | None = computer
+        self._user: User | str | None = user
+        self._pending_links: list[tuple[Node, LinkType, str]] = []
+
+    # -- identity ---------------------------------------------------------------------------
+
+    @property
+    def uuid(self) -> str:
+        return self._uuid
+
+    @property
+    def ctime(self) -> datetime:
+        return self._ctime
+
+    @property
+    def mtime(self) -> datetime:
+        return self._mtime
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @label.setter
+    def label(self, value: str) -> None:
+        self._check_mutable("label")
+        self._label = value
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._check_mutable("description")
+        self._description = value
+
+    @property
+    def computer(self) -> Computer | None:
+        if isinstance(self._computer, (str, int)):
+            self._computer = Computer.load(self._computer, self.store_backend)
+        return self._computer
+
+    @property
+    def user(self) -> User:
+        if self._user is None:
+            return User.default(self.store_backend)
+        if isinstance(self._user, str):
+            self._user = User.by_email(self._user, self.store_backend)
+        return self._user
+
+    # -- mutability -------------------------------------------------------------------------
+
+    @property
+    def is_mutable(self) -> bool:
+        """Whether attributes and files may still change: unstored nodes only, for data."""
+        return not self.is_stored
+
+    def _check_mutable(self, what: str) -> None:
+        if not self.is_mutable:
+            raise ModificationNotAllowed(
+                f"cannot change the {what} of stored node {self.pk}: stored nodes are immutable except extras"
+            )
+
+    def _persist(self, **values: Any) -> None:
+        """Write changed columns of a stored node, with a new mtime."""
+        self._mtime = datetime.now(UTC)
+        with self.store_backend.transaction() as session:
+            session.execute(update(NodeRow).where(NodeRow.id == self.pk).values(mtime=self._mtime, **values))
+
+    # -- attributes and extras --------------------------------------------------------------
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return copy.deepcopy(self._attributes)
+
+    def get_attribute(self, key: str, default: Any = None) -> Any:
+        return copy.deepcopy(self._attributes.get(key, default))
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        self.set_attribute_many({key: value})
+
+    def set_attribute_many(self, values: dict[str, Any]) -> None:
+        self._check_mutable("attributes")
+        self._attributes.update(copy.deepcopy(values))
+        if self.is_stored:
+            self._persist(attributes=self._attributes, **self._mirrored_columns())
+
+    def _mirrored_columns(self) -> dict[str, Any]:
+        """Columns that copy an attribute so that queries can use an index."""
+        return {}
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return copy.deepcopy(self._extras)
+
+    def get_extra(self, key: str, default: Any = None) -> Any:
+        return copy.deepcopy(self._extras.get(key, default))
+
+    def set_extra(self, key: str, value: Any) -> None:
+        self.set_extra_many({key: value})
+
+    def set_extra_many(self, values: dict[str, Any]) -> None:
+        self._extras.update(copy.deepcopy(values))
+        if self.is_stored:
+            self._persist(extras=self._extras)
+
+    def delete_extra(self, key: str) -> None:
+        if key not in self._extras:
+            raise NotExistent(f"node {self.pk} has no extra '{key}'")
+        del self._extras[key]
+        if self.is_stored:
+            self._persist(extras=self._extras)
+
+    # -- files ------------------------------------------------------------------------------
+
+    def put_object_from_stream(self, stream: BinaryIO, path: str) -> None:
+        self._check_mutable("files")
+        relpath = normalise_repository_path(path)
+        key, size = self.store_backend.repository.put_stream(stream)
+        self._add_file(relpath, FileEntry(key=key, size=size))
+
+    def put_object_from_bytes(self, content: bytes, path: str) -> None:
+        self._check_mutable("files")
+        relpath = normalise_repository_path(path)
+        key, size = self.store_backend.repository.put_bytes(content)
+        self._add_file(relpath, FileEntry(key=key, size=size))
+
+    def put_object_from_file(self, source: Path, path: str) -> None:
+        with open(source, "rb") as handle:
+            self.put_object_from_stream(handle, path)
+
+    def put_object_from_tree(self, source: Path, path: str = "") -> None:
+        """Copy every file under the directory `source` into the node, below `path`."""
+        for item in sorted(source.rglob("*")):
+            if item.is_file():
+                relative = item.relative_to(source).as_posix()
+                self.put_object_from_file(item, f"{path}/{relative}" if path else relative)
+
+    def _add_file(self, relpath: str, entry: FileEntry) -> None:
+        for existing in self._files:
+            if existing.startswith(relpath + "/") or relpath.startswith(existing + "/"):
+                raise ValidationError(f"'{relpath}' clashes with '{existing}': a path is either a file or a folder")
+        self._files[relpath] = entry
+        if self.is_stored:
+            self._persist(repository_metadata=self._files_json())
+
+    def _files_json(self) -> dict[str, Any]:
+        return {path: entry.model_dump() for path, entry in self._files.items()}
+
+    def list_files(self) -> dict[str, FileEntry]:
+        """Every file of the node, by relative path."""
+        return dict(self._files)
+
+    def list_object_names(self, path: str = "") -> list[str]:
+        """Names directly below `path` (files and folders), like a directory listing."""
+        prefix = normalise_repository_path(path) + "/" if path else ""
+        names = {rel[len(prefix) :].split("/", 1)[0] for rel in self._files if rel.startswith(prefix)}
+        if prefix and not names:
+            raise NotExistent(f"node {self.pk} has no folder '{path}'")
+        return sorted(names)
+
+    def _file_entry(self, path: str) -> FileEntry:
+        relpath = normalise_repository_path(path)
+        try:
+            return self._files[relpath]
+        except KeyError:
+            raise NotExistent(f"node {self.pk or self.uuid} has no file '{relpath}'") from None
+
+    def open(self, path: str) -> BinaryIO:
+        return self.store_backend.repository.open(self._file_entry(path).key)
+
+    def get_object_content(self, path: str) -> bytes:
+        return self.store_backend.repository.get_bytes(self._file_entry(path).key)
+
+    # -- links ------------------------------------------------------------------------------
+
+    def add_incoming(self, source: Node, link_type: LinkType, label: str) -> None:
+        """Link `source` -> self. Queued until self is stored; a stored target accepts only RETURN."""
+        link_type = LinkType(link_type)
+        validate_label(label)
+        validate_endpoints(source, self, link_type)
+        if source.is_stored and not source.accepts_outgoing_links:
+            raise ModificationNotAllowed(f"node {source.pk} is sealed and takes no new outgoing links")
+        if not self.is_stored:
+            self._check_pending_link(link_type, label)
+            self._pending_links.append((source, link_type, label))
+            return
+        if link_type is not LinkType.RETURN:
+            raise ModificationNotAllowed(f"a {link_type.value} link cannot be added to stored node {self.pk}")
+        if not source.is_stored:
+            raise ValidationError(f"store the source {type(source).__name__} before linking it")
+        with self.store_backend.transaction() as session:
+            self._insert_links(session, [(source, link_type, label)])
+
+    @property
+    def accepts_outgoing_links(self) -> bool:
+        return True
+
+    def _check_pending_link(self, link_type: LinkType, label: str) -> None:
+        for _, pending_type, pending_label in self._pending_links:
+            if pending_type in (LinkType.INPUT_CALC, LinkType.INPUT_WORK) and pending_label == label:
+                raise ValidationError(f"this node has an input labelled '{label}' already")
+            if pending_type is LinkType.CREATE and link_type is LinkType.CREATE:
+                raise ValidationError("a data node has one creator only")
+            if pending_type in (LinkType.CALL_CALC, LinkType.CALL_WORK) and link_type in (
+                LinkType.CALL_CALC,
+                LinkType.CALL_WORK,
+            ):
+                raise ValidationError("a process has one caller only")
+
+    def _insert_links(self, session: Session, links: Iterable[tuple[Node, LinkType, str]]) -> None:
+        rows = []
+        for source, link_type, label in links:
+            if not source.is_stored:
+                raise ValidationError(f"store the source {type(source).__name__} of link '{label}' first")
+            rows.append({"input_id": source.pk, "output_id": self.pk, "type": link_type.value, "label": label})
+        if not rows:
+            return
+        try:
+            with session.begin_nested():
+                session.execute(insert(LinkRow), rows)
+        except IntegrityError:
+            raise ValidationError(
+                f"links into node {self.pk} break a link rule: one creator, one caller, and unique labels "
+                "for inputs and for created or returned outputs"
+            ) from None
+
+    def get_incoming(self, link_type: LinkType | None = None) -> list[LinkTriple]:
+        return self._neighbours(LinkRow.output_id, LinkRow.input_id, link_type)
+
+    def get_outgoing(self, link_type: LinkType | None = None) -> list[LinkTriple]:
+        return self._neighbours(LinkRow.input_id, LinkRow.output_id, link_type)
+
+    def _neighbours(self, own: Any, other: Any, link_type: LinkType | None) -> list[LinkTriple]:
+        if not self.is_stored:
+            return []
+        store = self.store_backend
+        query = (
+            select(NodeRow, LinkRow.type, LinkRow.label)
+            .join(LinkRow, other == NodeRow.id)
+            .where(own == self.pk)
+            .order_by(LinkRow.id)
+        )
+        if link_type is not None:
+            query = query.where(LinkRow.type == LinkType(link_type).value)
+        with store.reading() as session:
+            rows = session.execute(query).all()
+            return [LinkTriple(node_from_row(row, store), LinkType(kind), label) for row, kind, label in rows]
+
+    # -- storing ----------------------------------------------------------------------------
+
+    def _validate_before_store(self) -> None:
+        """Subclasses check their own rules here (required attributes, a computer, ...)."""
+        if self.Attributes is not None:
+            try:
+                self.Attributes.model_validate(self._attributes)
+            except Exception as exc:  # pydantic's ValidationError, reworded below
+                raise ValidationError(f"cannot store {type(self).__name__}: invalid attributes: {exc}") from None
+
+    def store(self) -> Self:
+        """Store the node, its files' references and its queued incoming links, in one transaction."""
+        if self.is_stored:
+            return self
+        self._validate_before_store()
+        store = self.store_backend
+        with store.transaction() as session:
+            row = NodeRow(
+                uuid=self._uuid,
+                node_type=self.node_type,
+                process_type=self.process_type,
+                label=self._label,
+                description=self._description,
+                ctime=self._ctime,
+                mtime=self._mtime,
+                attributes=self._attributes,
+                extras=self._extras,
+                repository_metadata=self._files_json(),
+                computer_id=self._computer_id(session),
+                user_id=self._user_id(session, store),
+                **self._mirrored_columns(),
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError:
+                raise ValidationError(f"a node with uuid {self._uuid} is stored already") from None
+            self._pk = row.id
+            try:
+                self._insert_links(session, self._pending_links)
+            except BaseException:
+                self._pk = None
+                raise
+        self._mark_stored(row.id, store)
+        self._pending_links = []
+        return self
+
+    def _computer_id(self, session: Session) -> int | None:
+        if self._computer is None:
+            return None
+        if isinstance(self._computer, int):
+            return self._computer
+        if isinstance(self._computer, Computer) and self._computer.is_stored:
+            return self._computer.pk
+        label = self._computer if isinstance(self._computer, str) else self._computer.label
+        computer_id = session.scalar(select(ComputerRow.id).where(ComputerRow.label == label))
+        if computer_id is None:
+            raise NotExistent(f"no computer '{label}'; store it first or see 'provtop computer list'")
+        return computer_id
+
+    def _user_id(self, session: Session, store: Store) -> int:
+        if self._user is None:
+            return store.default_user_id
+        if isinstance(self._user, User) and self._user.is_stored:
+            return self._user.pk  # type: ignore[return-value]
+        email = self._user if isinstance(self._user, str) else self._user.email
+        user_id = session.scalar(select(UserRow.id).where(UserRow.email == email))
+        if user_id is None:
+            raise NotExistent(f"no user '{email}'")
+        return user_id
+
+    # -- serialisation ----------------------------------------------------------------------
+
+    def to_model(self, *, content: bool = True) -> NodeModel:
+        computer = self._computer if isinstance(self._computer, str) else getattr(self.computer, "label", None)
+        user = self._user if isinstance(self._user, str) or self._user is None else self._user.email
+        if user is None and self.is_stored:
+            user = self.user.email
+        files = None
+        if content:
+            files = {path: base64.b64encode(self.get_object_content(path)).decode() for path in sorted(self._files)}
+        return self.Model.model_validate(
+            {
+                "pk": self.pk,
+                "uuid": self._uuid,
+                "node_type": self.node_type,
+                "process_type": self.process_type,
+                "label": self._label,
+                "description": self._description,
+                "ctime": self._ctime,
+                "mtime": self._mtime,
+                "attributes": self._attributes,
+                "extras": self._extras,
+                "computer": computer,
+                "user": user,
+                "repository_metadata": self._files_json(),
+                "repository_content": files,
+            }
+        )
+
+    def serialize(self, *, schema: Literal["write", "read"] = "write", content: bool = True) -> dict[str, Any]:
+        exclude = {"pk"} if schema == "write" else set()
+        # exclude_unset keeps the attributes exactly as they are (no typed defaults added).
+        return self.to_model(content=content).model_dump(mode="json", exclude=exclude, exclude_unset=True)
+
+    @classmethod
+    def _from_model(cls, model: NodeModel) -> Self:
+        node_class = Node._registry.get(model.node_type, cls)
+        if not issubclass(node_class, cls):
+            raise ValidationError(f"node_type '{model.node_type}' is not a {cls.__name__}")
+        node = node_class.__new__(node_class)
+        Node.__init__(node, label=model.label, description=model.description)
+        node._uuid = model.uuid
+        node._ctime = model.ctime
+        node._mtime = model.mtime
+        node.process_type = model.process_type
+        attributes = model.attributes
+        node._attributes = (
+            attributes.model_dump(mode="json", exclude_unset=True) if isinstance(attributes, BaseModel) else attributes
+        )
+        node._extras = dict(model.extras)
+        node._computer = model.computer
+        node._user = model.user
+        content = model.repository_content or {}
+        for path, entry in model.repository_metadata.items():
+            if path in content:
+                node.put_object_from_bytes(base64.b64decode(content[path]), path)
+                if node._files[path] != entry:
+                    raise ValidationError(f"the content of '{path}' does not match its sha256 and size")
+            else:
+                node._files[path] = entry
+        return node
+
+
+def node_from_row(row: NodeRow, store: Store) -> Node:
+    """Build the node of the right class from its row."""
+    node_class = Node._registry.get(row.node_type, Node)
+    node = node_class.__new__(node_class)
+    Node.__init__(node, label=row.label, description=row.description)
+    node._uuid = row.uuid
+    node._ctime = row.ctime
+    node._mtime = row.mtime
+    node.process_type = row.process_type
+    node._attributes = row.attributes
+    node._extras = row.extras
+    node._files = {path: FileEntry(**entry) for path, entry in row.repository_metadata.items()}
+    node._computer = row.computer_id
+    node._user = None if row.user_id == store.default_user_id else User.load(row.user_id, store)
+    node._mark_stored(row.id, store)
+    return node
