@@ -47,3 +47,7 @@ class ValidationError(ProvtopError):
 
 class InputError(ProvtopError):
     """Bad input given on the command line or through the service API."""
+
+
+class RemoteError(ProvtopError):
+    """Talking to a computer failed (connection, host key, missing path, permission)."""

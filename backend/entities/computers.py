@@ -13,7 +13,7 @@ from ..errors import InputError, NotExistent, UniquenessError
 from ..store.schema import ComputerRow
 from ..store.store import Store
 from .current import get_store
-from .entity import Entity, EntityModel
+from .entity import Entity, EntityModel, validate_model
 
 TransportType = Literal["local", "ssh", "ssh_async"]
 SchedulerType = Literal["direct", "slurm"]
@@ -81,7 +81,7 @@ class Computer(Entity):
         return self.to_model().model_dump(exclude={"pk"})
 
     def store(self) -> Computer:
-        ComputerModel.model_validate(self._row_values())
+        validate_model(ComputerModel, self._row_values(), "computer")
         store = self.store_backend
         try:
             with store.transaction() as session:

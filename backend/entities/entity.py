@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -10,6 +10,19 @@ from pydantic import ValidationError as PydanticValidationError
 from ..errors import ValidationError
 from ..store.store import Store
 from .current import get_store
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validate_model(model_class: type[ModelT], data: Any, what: str) -> ModelT:
+    """Validate, reporting the first problem in one line a user can act on."""
+    try:
+        return model_class.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or what
+        raise ValidationError(f"invalid {what}: '{where}': {first['msg']}") from None
 
 
 class EntityModel(BaseModel):
@@ -57,13 +70,7 @@ class Entity:
     @classmethod
     def from_serialized(cls, data: dict[str, Any]) -> Self:
         """A new, unstored entity equal to the serialised one."""
-        try:
-            model = cls.Model.model_validate(data)
-        except PydanticValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or cls.__name__
-            raise ValidationError(f"invalid {cls.__name__} data at '{where}': {first['msg']}") from None
-        return cls._from_model(model)
+        return cls._from_model(validate_model(cls.Model, data, cls.__name__))
 
     @classmethod
     def _from_model(cls, model: Any) -> Self:

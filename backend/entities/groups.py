@@ -212,7 +212,7 @@ class Group(Entity):
 
     @classmethod
     def load(cls, identifier: str | int, store: Store | None = None) -> Group:
-        """By pk (an int), else by label (any type string), else by uuid."""
+        """By pk (an int); a string is tried as label (any type string), uuid, then pk."""
         store = store or get_store()
         with store.reading() as session:
             if isinstance(identifier, int):
@@ -221,6 +221,8 @@ class Group(Entity):
                 rows = list(session.scalars(select(GroupRow).where(GroupRow.label == identifier)))
                 if not rows:
                     rows = list(session.scalars(select(GroupRow).where(GroupRow.uuid == identifier)))
+                if not rows and identifier.isdigit():
+                    rows = [row for row in [session.get(GroupRow, int(identifier))] if row is not None]
             if not rows:
                 raise NotExistent(f"no group '{identifier}'; see 'provtop group list'")
             if len(rows) > 1:

@@ -22,7 +22,7 @@ from ...errors import ModificationNotAllowed, NotExistent, ValidationError
 from ...store.schema import ComputerRow, LinkRow, NodeRow, UserRow
 from ...store.store import Store
 from ..computers import Computer
-from ..entity import Entity, EntityModel
+from ..entity import Entity, EntityModel, validate_model
 from ..links import LinkTriple, LinkType, validate_endpoints, validate_label
 from ..users import User
 from .repository_paths import normalise_repository_path
@@ -346,10 +346,7 @@ class Node(Entity):
     def _validate_before_store(self) -> None:
         """Subclasses check their own rules here (required attributes, a computer, ...)."""
         if self.Attributes is not None:
-            try:
-                self.Attributes.model_validate(self._attributes)
-            except Exception as exc:  # pydantic's ValidationError, reworded below
-                raise ValidationError(f"cannot store {type(self).__name__}: invalid attributes: {exc}") from None
+            validate_model(self.Attributes, self._attributes, f"{type(self).__name__} attributes")
 
     def store(self) -> Self:
         """Store the node, its files' references and its queued incoming links, in one transaction."""

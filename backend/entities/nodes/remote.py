@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import posixpath
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ...errors import ValidationError
+from ...errors import InputError, NotExistent, ValidationError
 from .data import Data
 
 
@@ -30,6 +32,28 @@ class RemoteData(Data):
     @property
     def remote_path(self) -> str:
         return self._attributes["remote_path"]
+
+    async def aget_size_on_disk(self, relpath: str | None = None, method: str = "du") -> int:
+        """Bytes used by the folder (or `relpath` inside it) on its computer.
+
+        `du` counts blocks on disk; `stat` sums apparent sizes (and is the fallback when du fails).
+        """
+        from ...computer_transport import computer_transport
+
+        if method not in ("du", "stat"):
+            raise InputError(f"unknown size method '{method}'; use 'du' or 'stat'")
+        computer = self.computer
+        if computer is None:
+            raise ValidationError("this RemoteData has no computer")
+        path = posixpath.join(self.remote_path, relpath) if relpath else self.remote_path
+        async with computer_transport(computer) as transport:
+            if not await transport.exists(path):
+                raise NotExistent(f"the remote path {path} does not exist on computer '{computer.label}'")
+            return await transport.get_size_on_disk(path, method=method)
+
+    def get_size_on_disk(self, relpath: str | None = None, method: str = "du") -> int:
+        """Blocking form of `aget_size_on_disk`, for scripts outside an event loop."""
+        return asyncio.run(self.aget_size_on_disk(relpath, method))
 
     def _validate_before_store(self) -> None:
         super()._validate_before_store()
