@@ -35,9 +35,10 @@ from .entities import (
     SinglefileData,
     WorkChainNode,
 )
+from .entities.current import set_current_store
 from .errors import InputError, NotExistent
-from .queries.filters import NodeFilter, PageRequest
-from .queries.nodes import count_nodes, find_nodes
+from .queries.filters import JsonFilter, NodeFilter, PageRequest
+from .queries.nodes import find_nodes
 from .store.store import Store
 
 ITERATIONS = 5
@@ -46,6 +47,7 @@ HIGHLIGHT_EVERY = 7
 STANDALONE_EVERY = 20
 
 WORKFLOW_LABEL = "converge-{:06d}"
+INDEX_EXTRA = "demo_index"
 STANDALONE_LABEL = "standalone-{:06d}"
 CODE_LABEL = "demo-pw"
 COMPUTER_LABEL = "localhost"
@@ -96,13 +98,17 @@ class _Shared:
 
 
 def populate(store: Store, workflows: int, *, progress: Progress | None = None, seed: int = 0) -> DemoSummary:
-    """Add `workflows` demo workflows (and one standalone calc job per 20) to the store."""
+    """Add `workflows` demo workflows (and one standalone calc job per 20) to the store.
+
+    New entities are written to the current store, so `store` becomes the current one.
+    """
     if workflows < 0:
         raise InputError(f"the number of workflows must be 0 or more, not {workflows}")
+    set_current_store(store)
     started = time.perf_counter()
     with store.transaction():
         shared, shared_created = _shared_nodes(store, seed)
-    first = count_nodes(store, NodeFilter(node_types=[WorkChainNode.node_type], label_like="converge-%")) + 1
+    first = _last_workflow_index(store) + 1
     created = shared_created
     failed = standalone = 0
     for index in range(first, first + workflows):
@@ -158,6 +164,13 @@ def _shared_nodes(store: Store, seed: int) -> tuple[_Shared, int]:
     return _Shared(seed, computer, code, families, groups), created
 
 
+def _last_workflow_index(store: Store) -> int:
+    """The index of the newest demo workflow, 0 if none: numbering goes on from there."""
+    marked = JsonFilter(op="has_key", value=INDEX_EXTRA)
+    newest = find_nodes(store, NodeFilter(node_types=[WorkChainNode.node_type], extras=[marked]), PageRequest(size=1))
+    return int(newest[0].get_extra(INDEX_EXTRA)) if newest else 0
+
+
 def _find_one(store: Store, node_type: str, label: str) -> Node | None:
     found = find_nodes(store, NodeFilter(node_types=[node_type], label=label), PageRequest(size=1))
     return found[0] if found else None
@@ -179,14 +192,14 @@ def _write_workflow(shared: _Shared, index: int) -> int:
     workflow = WorkChainNode(label=label, description="Converge the cut-off by successive relaxations.")
     _set_process(workflow, WORKFLOW_PROCESS)
     group = project_group(index)
-    workflow.set_extra_many({"demo_index": index, "project": group, "tags": ["demo", family_name]})
+    workflow.set_extra_many({INDEX_EXTRA: index, "project": group, "tags": ["demo", family_name]})
     inputs = {"code": shared.code, "parameters": parameters, "structure": structure, "pseudos": family}
     for link_label, node in inputs.items():
         workflow.add_incoming(node, LinkType.INPUT_WORK, link_label)
     workflow.store()
     _log(workflow, "INFO", "setup", f"{len(atoms)} atoms, pseudopotentials from {family_name}")
 
-    created = 3
+    created = 3  # the workflow, its parameters and its structure
     energy = rng.uniform(-300.0, -100.0)
     for iteration in range(1, ITERATIONS + 1):
         last = iteration == ITERATIONS

@@ -117,16 +117,19 @@ def job_template(job_name: str, workdir: str) -> bytes:
 
 def job_output(rng: random.Random, job_name: str, energy: float, *, failed: bool) -> bytes:
     """A solver log of 3 to 7 kB; a failed run stops without its final energy."""
-    target = rng.randint(3000, 7000)
+    target = rng.randint(3000, 6800)
     lines = [f"     Program PWSCF (demo) starts for {job_name}", ""]
     size = sum(len(line) + 1 for line in lines)
     step = 0
-    while size < target - 200:
+    while size < target:
         step += 1
         accuracy = 10.0 ** -rng.uniform(2, 9)
-        line = f"     iteration #{step:4d}     ecut=    40.00 Ry     beta= 0.70   total energy = {energy + accuracy:16.8f} Ry"
-        lines += [line, f"     estimated scf accuracy    < {accuracy:17.8e} Ry"]
-        size += len(line) + 48
+        step_lines = [
+            f"     iteration #{step:4d}     ecut=    40.00 Ry     total energy = {energy + accuracy:16.8f} Ry",
+            f"     estimated scf accuracy    < {accuracy:17.8e} Ry",
+        ]
+        lines += step_lines
+        size += sum(len(line) + 1 for line in step_lines)
     if failed:
         lines += ["", "     convergence NOT achieved: stopping", "     JOB ABORTED"]
     else:

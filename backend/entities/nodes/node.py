@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ...errors import ModificationNotAllowed, NotExistent, ValidationError
 from ...store.schema import ComputerRow, LinkRow, NodeRow, UserRow
@@ -26,6 +27,19 @@ from ..entity import Entity, EntityModel, validate_model
 from ..links import LinkTriple, LinkType, validate_endpoints, validate_label
 from ..users import User
 from .repository_paths import normalise_repository_path
+
+# Built once: constructing a statement costs about as much as executing it.
+_INSERT_NODE = insert(NodeRow)
+_INSERT_LINKS = insert(LinkRow)
+_UPDATE_NODE = update(NodeRow).where(NodeRow.id == bindparam("node_pk"))  # SET: the columns given
+_OUTPUT_LABEL_TAKEN = (
+    select(LinkRow.id)
+    .where(LinkRow.input_id == bindparam("source"), LinkRow.type == bindparam("type"))
+    .where(LinkRow.label == bindparam("label"))
+    .limit(1)
+)
+_OUTPUT_LINK_TYPES = (LinkType.CREATE, LinkType.RETURN)
+_LinkValues = tuple[int, str, str]  # source pk, link type, label
 
 
 class FileEntry(BaseModel):
@@ -118,6 +132,8 @@ class Node(Entity):
     def label(self, value: str) -> None:
         self._check_mutable("label")
         self._label = value
+        if self.is_stored:
+            self._persist(label=value)
 
     @property
     def description(self) -> str:
@@ -127,6 +143,8 @@ class Node(Entity):
     def description(self, value: str) -> None:
         self._check_mutable("description")
         self._description = value
+        if self.is_stored:
+            self._persist(description=value)
 
     @property
     def computer(self) -> Computer | None:
@@ -159,7 +177,11 @@ class Node(Entity):
         """Write changed columns of a stored node, with a new mtime."""
         self._mtime = datetime.now(UTC)
         with self.store_backend.transaction() as session:
-            session.execute(update(NodeRow).where(NodeRow.id == self.pk).values(mtime=self._mtime, **values))
+            session.connection().execute(_UPDATE_NODE, {"node_pk": self.pk, "mtime": self._mtime, **values})
+            # A row this session loaded earlier reloads on next use, as after an ORM update.
+            loaded = session.identity_map.get(identity_key(NodeRow, self.pk))
+            if loaded is not None:
+                session.expire(loaded)
 
     # -- attributes and extras --------------------------------------------------------------
 
@@ -276,7 +298,7 @@ class Node(Entity):
         if source.is_stored and not source.accepts_outgoing_links:
             raise ModificationNotAllowed(f"node {source.pk} is sealed and takes no new outgoing links")
         if not self.is_stored:
-            self._check_pending_link(link_type, label)
+            self._check_pending_link(source, link_type, label)
             self._pending_links.append((source, link_type, label))
             return
         if link_type is not LinkType.RETURN:
@@ -284,14 +306,15 @@ class Node(Entity):
         if not source.is_stored:
             raise ValidationError(f"store the source {type(source).__name__} before linking it")
         with self.store_backend.transaction() as session:
-            self._insert_links(session, [(source, link_type, label)])
+            connection = session.connection()
+            self._insert_links(connection, self._checked_links(connection, [(source, link_type, label)]))
 
     @property
     def accepts_outgoing_links(self) -> bool:
         return True
 
-    def _check_pending_link(self, link_type: LinkType, label: str) -> None:
-        for _, pending_type, pending_label in self._pending_links:
+    def _check_pending_link(self, source: Node, link_type: LinkType, label: str) -> None:
+        for pending_source, pending_type, pending_label in self._pending_links:
             if pending_type in (LinkType.INPUT_CALC, LinkType.INPUT_WORK) and pending_label == label:
                 raise ValidationError(f"this node has an input labelled '{label}' already")
             if pending_type is LinkType.CREATE and link_type is LinkType.CREATE:
@@ -301,19 +324,39 @@ class Node(Entity):
                 LinkType.CALL_WORK,
             ):
                 raise ValidationError("a process has one caller only")
+            if (pending_source, pending_type, pending_label) == (source, link_type, label):
+                raise ValidationError(f"this node has a {link_type.value} link labelled '{label}' already")
 
-    def _insert_links(self, session: Session, links: Iterable[tuple[Node, LinkType, str]]) -> None:
-        rows = []
+    @staticmethod
+    def _checked_links(connection: Connection, links: Iterable[tuple[Node, LinkType, str]]) -> list[_LinkValues]:
+        """(source pk, type, label) of each link, once the rules that need the store hold.
+
+        Outputs created or returned by one source have unique labels: for a node being stored,
+        the only rule involving rows already stored (the pending links were checked as they were
+        queued). Checked before anything is written, so a refused node leaves nothing behind.
+        """
+        checked = []
         for source, link_type, label in links:
-            if not source.is_stored:
+            if source.pk is None:
                 raise ValidationError(f"store the source {type(source).__name__} of link '{label}' first")
-            rows.append({"input_id": source.pk, "output_id": self.pk, "type": link_type.value, "label": label})
-        if not rows:
+            if link_type in _OUTPUT_LINK_TYPES:
+                taken = {"source": source.pk, "type": link_type.value, "label": label}
+                if connection.execute(_OUTPUT_LABEL_TAKEN, taken).first() is not None:
+                    raise ValidationError(f"node {source.pk} has a {link_type.value} output labelled '{label}' already")
+            checked.append((source.pk, link_type.value, label))
+        return checked
+
+    def _insert_links(self, connection: Connection, links: list[_LinkValues]) -> None:
+        if not links:
             return
+        rows = [
+            {"input_id": source, "output_id": self.pk, "type": link_type, "label": label}
+            for source, link_type, label in links
+        ]
         try:
-            with session.begin_nested():
-                session.execute(insert(LinkRow), rows)
+            connection.execute(_INSERT_LINKS, rows)
         except IntegrityError:
+            # Only a concurrent writer gets here: the checks before cover every link rule.
             raise ValidationError(
                 f"links into node {self.pk} break a link rule: one creator, one caller, and unique labels "
                 "for inputs and for created or returned outputs"
@@ -355,33 +398,35 @@ class Node(Entity):
         self._validate_before_store()
         store = self.store_backend
         with store.transaction() as session:
-            row = NodeRow(
-                uuid=self._uuid,
-                node_type=self.node_type,
-                process_type=self.process_type,
-                label=self._label,
-                description=self._description,
-                ctime=self._ctime,
-                mtime=self._mtime,
-                attributes=self._attributes,
-                extras=self._extras,
-                repository_metadata=self._files_json(),
-                computer_id=self._computer_id(session),
-                user_id=self._user_id(session, store),
+            connection = session.connection()
+            links = self._checked_links(connection, self._pending_links)
+            values = {
+                "uuid": self._uuid,
+                "node_type": self.node_type,
+                "process_type": self.process_type,
+                "label": self._label,
+                "description": self._description,
+                "ctime": self._ctime,
+                "mtime": self._mtime,
+                "attributes": self._attributes,
+                "extras": self._extras,
+                "repository_metadata": self._files_json(),
+                "computer_id": self._computer_id(session),
+                "user_id": self._user_id(session, store),
                 **self._mirrored_columns(),
-            )
-            session.add(row)
+            }
+            # A Core insert on the session's connection: the ORM's unit of work costs more than the write.
             try:
-                session.flush()
+                result = connection.execute(_INSERT_NODE, values)
             except IntegrityError:
                 raise ValidationError(f"a node with uuid {self._uuid} is stored already") from None
-            self._pk = row.id
+            pk = self._pk = result.inserted_primary_key[0]
             try:
-                self._insert_links(session, self._pending_links)
+                self._insert_links(connection, links)
             except BaseException:
                 self._pk = None
                 raise
-        self._mark_stored(row.id, store)
+        self._mark_stored(pk, store)
         self._pending_links = []
         return self
 
@@ -454,6 +499,19 @@ class Node(Entity):
         node._ctime = model.ctime
         node._mtime = model.mtime
         node.process_type = model.process_type
+        # Files first: the attributes may seal a process node, and a sealed node takes no files.
+        content = model.repository_content or {}
+        for path, entry in model.repository_metadata.items():
+            if path in content:
+                try:
+                    raw = base64.b64decode(content[path], validate=True)
+                except ValueError:
+                    raise ValidationError(f"the content of '{path}' is not base64") from None
+                node.put_object_from_bytes(raw, path)
+                if node._files[path] != entry:
+                    raise ValidationError(f"the content of '{path}' does not match its sha256 and size")
+            else:
+                node._files[path] = entry
         attributes = model.attributes
         node._attributes = (
             attributes.model_dump(mode="json", exclude_unset=True) if isinstance(attributes, BaseModel) else attributes
@@ -461,14 +519,6 @@ class Node(Entity):
         node._extras = dict(model.extras)
         node._computer = model.computer
         node._user = model.user
-        content = model.repository_content or {}
-        for path, entry in model.repository_metadata.items():
-            if path in content:
-                node.put_object_from_bytes(base64.b64decode(content[path]), path)
-                if node._files[path] != entry:
-                    raise ValidationError(f"the content of '{path}' does not match its sha256 and size")
-            else:
-                node._files[path] = entry
         return node
 
 

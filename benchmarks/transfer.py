@@ -1,0 +1,281 @@
+"""Transfer benchmarks for the ssh (paramiko) and ssh_async (asyncssh) transports.
+
+Starts its own sshd on loopback and, in the same run, times the OpenSSH baselines (scp and
+`tar c | ssh 'tar x'`) so figures compare as ratios. Prints a table, then one JSON object with
+every figure on the last line.
+
+    python benchmarks/transfer.py            # 1 GiB file, 2000 files of 4 KiB
+    python benchmarks/transfer.py --quick    # 128 MiB file, same tree
+
+P1 head-of-line: seconds for `touch` through a transport while it uploads the big file.
+P2 throughput: big file up and down at the same time, against two scp in parallel.
+P3 small files: the tree up and down, against tar piped through ssh.
+Lag: the largest overshoot of a 10 ms sleep loop on the event loop during the big upload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from provtop.transports import Transport, transport_for
+
+KINDS = ("ssh", "ssh_async")
+
+
+class Sshd:
+    """A private OpenSSH server on a free loopback port, with its own host and client keys."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        for key in ("host_key", "client_key"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / key)], check=True)
+        shutil.copy(base / "client_key.pub", base / "authorized_keys")
+        host_key = " ".join((base / "host_key.pub").read_text().split()[:2])
+        (base / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {host_key}\n")
+        (base / "sshd_config").write_text(
+            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {base / 'host_key'}\n"
+            f"AuthorizedKeysFile {base / 'authorized_keys'}\nPidFile {base / 'sshd.pid'}\n"
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+            "MaxSessions 10\nMaxStartups 100:30:200\nSubsystem sftp internal-sftp\n"
+            # bash sources ~/.bashrc for commands run by sshd unless SHLVL says it is nested; this
+            # keeps a slow rc file (here `pyenv init`, 0.35 s) out of every command's figure.
+            "SetEnv SHLVL=1\n"
+        )
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-f", str(base / "sshd_config"), "-E", str(base / "sshd.log")]
+        )
+        deadline = time.monotonic() + 10
+        while subprocess.run([*self.ssh_argv(), "true"], capture_output=True).returncode != 0:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"sshd did not start: {(base / 'sshd.log').read_text()}")
+            time.sleep(0.2)
+
+    def ssh_options(self) -> list[str]:
+        return [
+            "-F",
+            "/dev/null",
+            "-i",
+            str(self.base / "client_key"),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"UserKnownHostsFile={self.base / 'known_hosts'}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+        ]
+
+    def ssh_argv(self) -> list[str]:
+        return ["ssh", *self.ssh_options(), "-p", str(self.port), f"{os.environ.get('USER', 'root')}@127.0.0.1"]
+
+    def scp_argv(self) -> list[str]:
+        return ["scp", "-q", *self.ssh_options(), "-P", str(self.port)]
+
+    def remote(self, path: Path) -> str:
+        return f"{os.environ.get('USER', 'root')}@127.0.0.1:{path}"
+
+    def settings(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "identity_files": [str(self.base / "client_key")],
+            "known_hosts": [str(self.base / "known_hosts")],
+            "ssh_config": os.devnull,
+            "label": "bench",
+            **extra,
+        }
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def make_data(work: Path, big_mib: int, files: int, file_kib: int) -> tuple[Path, Path]:
+    big = work / "big.bin"
+    with big.open("wb") as handle:
+        block = os.urandom(1 << 20)
+        for index in range(big_mib):
+            handle.write(block[index % 7 :] + block[: index % 7])
+    tree = work / "tree"
+    for index in range(files):
+        sub = tree / f"d{index % 20:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"f{index:05d}").write_bytes(os.urandom(file_kib * 1024))
+    return big, tree
+
+
+def timed(run: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+async def atimed(run: Callable[[], Awaitable[object]]) -> float:
+    start = time.perf_counter()
+    await run()
+    return time.perf_counter() - start
+
+
+def fresh(path: Path) -> Path:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    return path
+
+
+def baselines(sshd: Sshd, big: Path, tree: Path, work: Path) -> dict[str, float]:
+    ssh = " ".join(sshd.ssh_argv())
+    up, down = fresh(work / "scp-up.bin"), fresh(work / "scp-down.bin")
+    start = time.perf_counter()
+    both = [
+        subprocess.Popen([*sshd.scp_argv(), str(big), sshd.remote(up)]),
+        subprocess.Popen([*sshd.scp_argv(), sshd.remote(big), str(down)]),
+    ]
+    for process in both:
+        process.wait()
+    parallel = time.perf_counter() - start
+    fresh(work / "tar-up")
+    tar_up = timed(
+        lambda: subprocess.run(
+            f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {work}/tar-up && tar -C {work}/tar-up -xf -'",
+            shell=True,
+            check=True,
+        )
+    )
+    fresh(work / "tar-down").mkdir()
+    tar_down = timed(
+        lambda: subprocess.run(f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -", shell=True, check=True)
+    )
+    return {"scp_parallel_s": parallel, "tar_up_s": tar_up, "tar_down_s": tar_down}
+
+
+async def loop_lag(stop: asyncio.Event) -> float:
+    """Largest overshoot, in seconds, of a 10 ms sleep while `stop` is not set."""
+    worst = 0.0
+    while not stop.is_set():
+        start = time.perf_counter()
+        await asyncio.sleep(0.01)
+        worst = max(worst, time.perf_counter() - start - 0.01)
+    return worst
+
+
+async def head_of_line(transport: Transport, big: Path, work: Path, delay: float) -> tuple[float, float, float]:
+    """(seconds for `touch` during the upload, upload seconds, worst loop lag)."""
+    stop = asyncio.Event()
+    lag = asyncio.ensure_future(loop_lag(stop))
+    start = time.perf_counter()
+    upload = asyncio.ensure_future(transport.put(str(big), str(fresh(work / "hol.bin"))))
+    await asyncio.sleep(delay)
+    touch = await atimed(lambda: transport.exec(["touch", str(work / "x")]))
+    finished_first = upload.done()
+    await upload
+    elapsed = time.perf_counter() - start
+    stop.set()
+    if finished_first:
+        print("warning: the upload ended before the touch; use a bigger file", file=sys.stderr)
+    return touch, elapsed, await lag
+
+
+async def bench_kind(kind: str, sshd: Sshd, big: Path, tree: Path, work: Path, delay: float) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    async with transport_for(kind, sshd.settings()) as transport:
+        figures["touch_idle_s"] = await atimed(lambda: transport.exec(["touch", str(work / "x")]))
+        figures["touch_during_upload_s"], upload, figures["loop_lag_s"] = await head_of_line(
+            transport, big, work, delay
+        )
+        figures["put_MBps"] = big.stat().st_size / upload / 1e6
+        figures["get_MBps"] = (
+            big.stat().st_size
+            / await atimed(lambda: transport.get(str(big), str(fresh(work / f"{kind}-get.bin"))))
+            / 1e6
+        )
+        both = await atimed(
+            lambda: asyncio.gather(
+                transport.put(str(big), str(fresh(work / f"{kind}-p2-up.bin"))),
+                transport.get(str(big), str(fresh(work / f"{kind}-p2-down.bin"))),
+            )
+        )
+        figures["updown_parallel_s"] = both
+        figures["tree_up_s"] = await atimed(lambda: transport.put(str(tree), str(fresh(work / f"{kind}-tree-up"))))
+        figures["tree_down_s"] = await atimed(lambda: transport.get(str(tree), str(fresh(work / f"{kind}-tree-down"))))
+    async with transport_for(kind, sshd.settings(tree_mode="sftp")) as transport:
+        figures["tree_up_sftp_s"] = await atimed(lambda: transport.put(str(tree), str(fresh(work / f"{kind}-sftp-up"))))
+        figures["tree_down_sftp_s"] = await atimed(
+            lambda: transport.get(str(tree), str(fresh(work / f"{kind}-sftp-down")))
+        )
+    return figures
+
+
+def report(result: dict[str, Any]) -> None:
+    base = result["baseline"]
+    print(f"big file {result['big_mib']} MiB, tree {result['files']} x {result['file_kib']} KiB\n")
+    print(f"{'figure':34} {'ssh':>10} {'ssh_async':>10}  goal")
+    rows = [
+        ("touch, idle connection (s)", "touch_idle_s", ""),
+        ("P1 touch during upload (s)", "touch_during_upload_s", "<= 0.5"),
+        ("event-loop lag (ms)", "loop_lag_ms", "<= 50"),
+        ("put 1 file (MB/s)", "put_MBps", ""),
+        ("get 1 file (MB/s)", "get_MBps", ""),
+        ("P2 up+down vs 2 scp (x)", "p2_vs_scp", ">= 0.9"),
+        ("P3 tree up vs tar (x time)", "p3_up_vs_tar", "<= 1.2"),
+        ("P3 tree down vs tar (x time)", "p3_down_vs_tar", "<= 1.2"),
+        ("tree up, auto (s)", "tree_up_s", ""),
+        ("tree down, auto (s)", "tree_down_s", ""),
+        ("tree up, sftp only (s)", "tree_up_sftp_s", ""),
+        ("tree down, sftp only (s)", "tree_down_sftp_s", ""),
+    ]
+    for title, key, goal in rows:
+        values = [result[kind][key] for kind in KINDS]
+        print(f"{title:34} {values[0]:>10.3f} {values[1]:>10.3f}  {goal}")
+    print(
+        f"\nbaselines: 2 scp in parallel {base['scp_parallel_s']:.2f} s, "
+        f"tar|ssh up {base['tar_up_s']:.2f} s, down {base['tar_down_s']:.2f} s"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="128 MiB instead of 1 GiB")
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--file-kib", type=int, default=4)
+    args = parser.parse_args()
+    big_mib = 128 if args.quick else 1024
+    with tempfile.TemporaryDirectory(prefix="provtop-bench-") as scratch:
+        work = Path(scratch)
+        (work / "sshd").mkdir()
+        sshd = Sshd(work / "sshd")
+        try:
+            big, tree = make_data(work, big_mib, args.files, args.file_kib)
+            result: dict[str, Any] = {"big_mib": big_mib, "files": args.files, "file_kib": args.file_kib}
+            result["baseline"] = baselines(sshd, big, tree, work)
+            for kind in KINDS:
+                figures = await bench_kind(kind, sshd, big, tree, work, delay=0.3 if args.quick else 1.0)
+                figures["loop_lag_ms"] = figures.pop("loop_lag_s") * 1000
+                figures["p2_vs_scp"] = result["baseline"]["scp_parallel_s"] / figures["updown_parallel_s"]
+                figures["p3_up_vs_tar"] = figures["tree_up_s"] / result["baseline"]["tar_up_s"]
+                figures["p3_down_vs_tar"] = figures["tree_down_s"] / result["baseline"]["tar_down_s"]
+                result[kind] = figures
+        finally:
+            sshd.stop()
+    report(result)
+    print(json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

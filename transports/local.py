@@ -1,0 +1,139 @@
+"""The transport for this machine: file work runs in threads, commands in subprocesses.
+
+Nothing blocks the event loop: each file system call goes through asyncio.to_thread and commands
+run with asyncio's subprocess support.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import shutil
+import signal
+from collections.abc import Callable
+from typing import TypeVar
+
+from . import localfs
+from .base import Transport
+from .errors import TransportTimeout, from_os_error
+from .meter import Transfer
+from .models import DirEntry, ExecResult, FileStat
+
+T = TypeVar("T")
+
+
+class LocalTransport(Transport):
+    """Files and commands of the machine provtop runs on."""
+
+    kind = "local"
+
+    @property
+    def host(self) -> str:
+        return "localhost"
+
+    async def _open(self) -> tuple[str, str]:
+        return os.path.expanduser("~"), getpass.getuser()
+
+    async def _close(self) -> None:
+        pass
+
+    async def _fs(self, path: str, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run a blocking call in a thread, turning OSError into a typed error about `path`."""
+        try:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        except OSError as exc:
+            raise from_os_error(exc, exc.filename or path, host=self.host) from None
+
+    async def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
+        path = self._abs(path)
+        result = await self._fs(path, os.stat, path, follow_symlinks=follow_symlinks)
+        return localfs.file_stat(result)
+
+    async def iterdir(self, path: str) -> list[DirEntry]:
+        path = self._abs(path)
+        return await self._fs(path, _scan, path)
+
+    async def mkdir(self, path: str, *, parents: bool = False) -> None:
+        path = self._abs(path)
+        if parents:
+            await self._fs(path, os.makedirs, path, 0o777, True)
+        else:
+            await self._fs(path, os.mkdir, path)
+
+    async def remove(self, path: str) -> None:
+        path = self._abs(path)
+        await self._fs(path, os.remove, path)
+
+    async def rmtree(self, path: str) -> None:
+        path = self._abs(path)
+        await self._fs(path, shutil.rmtree, path)
+
+    async def rename(self, source: str, destination: str) -> None:
+        source, destination = self._abs(source), self._abs(destination)
+        await self._fs(source, os.replace, source, destination)
+
+    async def symlink(self, target: str, link: str) -> None:
+        link = self._abs(link)
+        await self._fs(link, os.symlink, target, link)
+
+    async def chmod(self, path: str, mode: int) -> None:
+        path = self._abs(path)
+        await self._fs(path, os.chmod, path, mode)
+
+    async def readlink(self, path: str) -> str:
+        path = self._abs(path)
+        return await self._fs(path, os.readlink, path)
+
+    async def _run(self, command: str, stdin: bytes | None, timeout: float | None) -> ExecResult:
+        process = await asyncio.create_subprocess_exec(
+            "/bin/sh",
+            "-c",
+            command,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=self.home,
+            start_new_session=True,  # its own process group, so a timeout stops its children too
+        )
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(stdin), timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            _kill_group(process.pid)
+            await process.wait()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise TransportTimeout(f"The command {command!r}", timeout or 0, host=self.host) from None
+            raise
+        return ExecResult(
+            exit_code=process.returncode if process.returncode is not None else -1,
+            stdout=stdout.decode(errors="replace"),
+            stderr=stderr.decode(errors="replace"),
+        )
+
+    async def _put(self, local: str, remote: str, *, dereference: bool, transfer: Transfer) -> None:
+        await self._fs(local, _metered_copy, local, remote, dereference, transfer)
+
+    async def _get(self, remote: str, local: str, *, dereference: bool, transfer: Transfer) -> None:
+        await self._fs(remote, _metered_copy, remote, local, dereference, transfer)
+
+    async def _copy(self, source: str, destination: str, *, dereference: bool, transfer: Transfer) -> None:
+        await self._fs(source, _metered_copy, source, destination, dereference, transfer)
+
+
+def _metered_copy(source: str, destination: str, dereference: bool, transfer: Transfer) -> None:
+    transfer.set_total(localfs.size_of(source, dereference=dereference))
+    localfs.copy_path(source, destination, dereference=dereference, progress=transfer.advance)
+
+
+def _scan(path: str) -> list[DirEntry]:
+    with os.scandir(path) as entries:
+        return [
+            DirEntry(name=e.name, path=e.path, stat=localfs.file_stat(e.stat(follow_symlinks=False))) for e in entries
+        ]
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,264 @@
+"""The asyncssh transport: everything runs on the caller's event loop, nothing blocks it.
+
+Transports to the same (host, port, user) share one connection (ssh_async_pool); file
+operations use its SFTP client, commands open channels within the shared budget. Idempotent
+operations and transfers are retried after a reconnect; commands are not (they may have run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import posixpath
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import asyncssh
+
+from . import ssh_async_pool as pool
+from . import tree as trees
+from .errors import AlreadyExists, ConnectionLost, NotFound, PermissionDenied, TransportError, from_os_error
+from .meter import Transfer
+from .models import DirEntry, ExecResult, FileStat
+from .paths import temp_sibling
+from .ssh_base import SshTransportBase
+
+T = TypeVar("T")
+Call = Callable[[asyncssh.SSHClientConnection, asyncssh.SFTPClient], Awaitable[T]]
+
+
+class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
+    """A computer reached over SSH with asyncssh (settings: see SshTransportBase)."""
+
+    kind = "ssh_async"
+
+    registry = pool.registry
+
+    async def _home_directory(self) -> str:
+        return await self.call(self.host, lambda _, sftp: sftp.realpath("."))
+
+    async def call(self, path: str, operation: Call[T], *, idempotent: bool = True) -> T:
+        """Run `operation(conn, sftp)`, mapping errors about `path`; reconnect if the connection
+        dropped, and run it again if it is safe to (idempotent)."""
+        shared = self.shared
+        for _ in range(self.settings.reconnect_attempts + 1):
+            conn, sftp, generation = await shared.current()
+            try:
+                return await operation(conn, sftp)
+            except ConnectionLost as exc:  # from a nested call, which reconnected already
+                if not idempotent:
+                    raise
+                lost: BaseException = exc
+                continue
+            except asyncssh.SFTPError as exc:
+                if not shared.is_lost(exc, generation):
+                    raise self.sftp_error(exc, path) from None
+                lost = exc
+            except pool.CONNECTION_ERRORS as exc:
+                if not shared.is_lost(exc, generation):
+                    if isinstance(exc, OSError):
+                        raise from_os_error(exc, exc.filename or path, host=self.host) from None
+                    raise
+                lost = exc
+            await shared.reconnect(generation)
+            if not idempotent:
+                raise ConnectionLost(
+                    self.host, f"dropped during an operation on {path} ({lost}); it may or may not have happened"
+                )
+        raise ConnectionLost(self.host, "the connection kept dropping", attempts=self.settings.reconnect_attempts)
+
+    def sftp_error(self, exc: asyncssh.SFTPError, path: str) -> TransportError:
+        if isinstance(exc, asyncssh.SFTPNoSuchFile):
+            return NotFound(path, host=self.host)
+        if isinstance(exc, asyncssh.SFTPPermissionDenied):
+            return PermissionDenied(path, host=self.host)
+        if isinstance(exc, asyncssh.SFTPFileAlreadyExists):
+            return AlreadyExists(path, host=self.host)
+        return TransportError(f"{exc.reason} on {self.host}: {path}", host=self.host, path=path)
+
+    # -- file system ------------------------------------------------------------------------
+
+    async def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
+        path = self._abs(path)
+        attrs = await self.call(path, lambda _, sftp: sftp.stat(path) if follow_symlinks else sftp.lstat(path))
+        return _file_stat(attrs)
+
+    async def iterdir(self, path: str) -> list[DirEntry]:
+        path = self._abs(path)
+        names = await self.call(path, lambda _, sftp: sftp.readdir(path))
+        return [
+            DirEntry(name=n.filename, path=posixpath.join(path, n.filename), stat=_file_stat(n.attrs))
+            for n in names
+            if n.filename not in (".", "..")
+        ]
+
+    async def mkdir(self, path: str, *, parents: bool = False) -> None:
+        path = self._abs(path)
+        if parents:
+            await self.call(path, lambda _, sftp: sftp.makedirs(path, exist_ok=True))
+            return
+        try:
+            await self.call(path, lambda _, sftp: sftp.mkdir(path), idempotent=False)
+        except (NotFound, PermissionDenied, ConnectionLost):
+            raise
+        except TransportError:  # SFTP v3 says only "failure" for an existing directory
+            if await self.exists(path):
+                raise AlreadyExists(path, host=self.host) from None
+            raise
+
+    async def remove(self, path: str) -> None:
+        path = self._abs(path)
+        await self.call(path, lambda _, sftp: sftp.remove(path), idempotent=False)
+
+    async def rename(self, source: str, destination: str) -> None:
+        source, destination = self._abs(source), self._abs(destination)
+        await self.call(source, lambda _, sftp: sftp.posix_rename(source, destination), idempotent=False)
+
+    async def symlink(self, target: str, link: str) -> None:
+        link = self._abs(link)
+        await self.call(link, lambda _, sftp: sftp.symlink(target, link), idempotent=False)
+
+    async def chmod(self, path: str, mode: int) -> None:
+        path = self._abs(path)
+        await self.call(path, lambda _, sftp: sftp.chmod(path, mode))
+
+    async def readlink(self, path: str) -> str:
+        path = self._abs(path)
+        return await self.call(path, lambda _, sftp: sftp.readlink(path))
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def _run_until(self, command: str, stdin: bytes | None, timeout: float | None) -> ExecResult | None:
+        async def run(conn: asyncssh.SSHClientConnection, _: asyncssh.SFTPClient) -> ExecResult | None:
+            async with self.shared.channels:
+                process = await conn.create_process(command, encoding=None)
+                try:
+                    if stdin:
+                        process.stdin.write(stdin)
+                    process.stdin.write_eof()
+                    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+                except TimeoutError:
+                    process.send_signal("KILL")
+                    return None
+                finally:
+                    process.close()
+                return _result(process.exit_status, stdout, stderr)
+
+        return await self.call(self.host, run, idempotent=False)
+
+    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Transfer) -> ExecResult:
+        async def run(conn: asyncssh.SSHClientConnection, _: asyncssh.SFTPClient) -> ExecResult:
+            async with self.shared.channels:
+                process = await conn.create_process(command, encoding=None)
+                try:
+                    async for chunk in chunks:
+                        process.stdin.write(chunk)
+                        await process.stdin.drain()
+                        transfer.advance(len(chunk))
+                    process.stdin.write_eof()
+                    await process.wait_closed()
+                finally:
+                    process.close()
+                return _result(process.exit_status, *process.collect_output())
+
+        return await self.call(self.host, run, idempotent=False)
+
+    async def stream_out(
+        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Transfer
+    ) -> ExecResult | None:
+        async def run(conn: asyncssh.SSHClientConnection, _: asyncssh.SFTPClient) -> ExecResult | None:
+            async with self.shared.channels:
+                process = await conn.create_process(command, encoding=None)
+                try:
+                    process.stdin.write_eof()
+                    while chunk := await _read_up_to(process.stdout, trees.STREAM_CHUNK):
+                        transfer.advance(len(chunk))
+                        if not await consume(chunk):
+                            return None
+                    await process.wait_closed()
+                finally:
+                    process.close()
+                return _result(process.exit_status, b"", await process.stderr.read())
+
+        return await self.call(self.host, run, idempotent=False)
+
+    async def put_file(self, local: str, remote: str, transfer: Transfer, *, atomic: bool) -> None:
+        """Upload one file, to a temporary name renamed at the end when `atomic`; retried on loss."""
+
+        leftovers: list[str] = []  # partial files of attempts the connection dropped under
+
+        async def upload(_: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+            for old in leftovers:
+                with contextlib.suppress(asyncssh.SFTPError):
+                    await sftp.remove(old)
+            partial = temp_sibling(remote) if atomic else remote
+            leftovers[:] = [partial]
+            async with self.shared.transfers:
+                await sftp.put(local, partial, preserve=True, follow_symlinks=True, progress_handler=_handler(transfer))
+                if atomic:
+                    await sftp.posix_rename(partial, remote)
+
+        await self.call(remote, upload)
+
+    async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool) -> None:
+        """Download one file, to a temporary name renamed at the end when `atomic`; retried on loss."""
+
+        async def download(_: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+            partial = temp_sibling(local) if atomic else local
+            try:
+                async with self.shared.transfers:
+                    await sftp.get(
+                        remote, partial, preserve=True, follow_symlinks=True, progress_handler=_handler(transfer)
+                    )
+                if atomic:
+                    await asyncio.to_thread(os.replace, partial, local)
+            except BaseException:
+                if atomic:
+                    await asyncio.to_thread(_unlink_quietly, partial)
+                raise
+
+        try:
+            await self.call(remote, download)
+        except OSError as exc:  # writing the local file
+            raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
+
+
+def _handler(transfer: Transfer) -> Callable[[bytes, bytes, int, int], None]:
+    """An asyncssh progress handler feeding the meter."""
+    count = transfer.counter()
+    return lambda _source, _target, copied, _total: count(copied)
+
+
+def _file_stat(attrs: asyncssh.SFTPAttrs) -> FileStat:
+    return FileStat(
+        size=attrs.size or 0,
+        mode=attrs.permissions or 0,
+        uid=attrs.uid or 0,
+        gid=attrs.gid or 0,
+        atime=float(attrs.atime or 0),
+        mtime=float(attrs.mtime or 0),
+    )
+
+
+def _result(exit_status: int | None, stdout: bytes | str, stderr: bytes | str) -> ExecResult:
+    return ExecResult(
+        exit_code=exit_status if exit_status is not None else -1,
+        stdout=stdout.decode(errors="replace") if isinstance(stdout, bytes) else stdout,
+        stderr=stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr,
+    )
+
+
+async def _read_up_to(stream: asyncssh.SSHReader[bytes], size: int) -> bytes:
+    """`size` bytes, fewer only at the end: big chunks cost fewer hand-offs than 32 KiB packets."""
+    try:
+        return await stream.readexactly(size)
+    except asyncio.IncompleteReadError as end:
+        return end.partial
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
