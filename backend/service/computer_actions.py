@@ -14,6 +14,7 @@ from ..entities.computers import Computer, ComputerModel
 from ..entities.nodes.code import InstalledCode
 from ..entities.nodes.node import NodeModel, node_from_row
 from ..errors import InputError, MultipleObjectsError, NotExistent
+from ..host_trust import HostKeyCheck, check_host_key, trust
 from ..store.schema import ComputerRow, NodeRow
 from ..store.store import Store
 from .models import ActionResult
@@ -63,6 +64,16 @@ class ComputerActions:
         """Connect, run a command, and write and remove a file in the work directory."""
         computer = Computer.load(label, self.store)
         return asyncio.run(_probe(computer))
+
+    def check_host_key(self, label: str) -> HostKeyCheck:
+        """The key the computer's SSH server presents, and whether known_hosts trusts it."""
+        return check_host_key(Computer.load(label, self.store))
+
+    def trust_host_key(self, check: HostKeyCheck) -> ActionResult:
+        trust(check)
+        if check.status == "trusted":
+            return ActionResult(message=f"{check.host} is trusted already ({check.fingerprint})")
+        return ActionResult(message=f"added {check.host} ({check.fingerprint}) to {check.known_hosts}")
 
     def create_code(
         self,
@@ -114,11 +125,12 @@ class ComputerActions:
                 )
         with self.store.reading() as session:
             rows = list(session.scalars(query.limit(2)))
-        if not rows:
-            raise NotExistent(f"no code '{identifier}'; see 'provtop code list'")
-        if len(rows) > 1:
-            raise MultipleObjectsError(f"several codes are labelled '{identifier}'; use LABEL@COMPUTER")
-        code = node_from_row(rows[0], self.store)
+            if not rows:
+                raise NotExistent(f"no code '{identifier}'; see 'provtop code list'")
+            if len(rows) > 1:
+                raise MultipleObjectsError(f"several codes are labelled '{identifier}'; use LABEL@COMPUTER")
+            # Inside the session: the rows expire when it ends.
+            code = node_from_row(rows[0], self.store)
         assert isinstance(code, InstalledCode)
         return code
 
@@ -132,8 +144,9 @@ async def _probe(computer: Computer) -> ActionResult:
         probe = posixpath.join(computer.workdir, f".provtop-probe-{uuid.uuid4().hex}")
         await transport.exec(["touch", probe])
         await transport.remove(probe)
+        username = transport.username  # known only while the transport is open
     return ActionResult(
-        message=f"computer '{computer.label}' works: connected as {transport.username}, "
+        message=f"computer '{computer.label}' works: connected as {username}, "
         f"ran a command and wrote in {computer.workdir}"
     )
 

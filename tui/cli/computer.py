@@ -7,7 +7,7 @@ import json
 import click
 
 from .context import CliContext, pass_cli
-from .output import json_option, print_json, print_mapping, print_table, success
+from .output import console, json_option, print_json, print_mapping, print_table, success
 
 
 def _settings(pairs: tuple[str, ...]) -> dict[str, object]:
@@ -103,5 +103,28 @@ def test(cli: CliContext, label: str, as_json: bool) -> None:
     result = cli.service.test_computer(label)
     if as_json:
         print_json(result)
+    else:
+        success(result.message)
+
+
+@computer.command("trust")
+@click.argument("label")
+@click.option("-y", "--yes", is_flag=True, help="Trust without asking (scripts: check the fingerprint first).")
+@json_option
+@pass_cli
+def trust(cli: CliContext, label: str, yes: bool, as_json: bool) -> None:
+    """Show the SSH host key of computer LABEL and add it to known_hosts if you agree."""
+    check = cli.service.check_host_key(label)
+    if check.status == "trusted":
+        result = cli.service.trust_host_key(check)
+    else:
+        if not as_json:
+            console.print(f"{check.host} presents a {check.key_type} key with fingerprint [bold]{check.fingerprint}[/bold]"
+                          f" ({check.status} to {check.known_hosts})", highlight=False)
+        if not yes:
+            click.confirm("Trust this key? Compare the fingerprint with what the cluster's admins publish", abort=True)
+        result = cli.service.trust_host_key(check)
+    if as_json:
+        print_json({"check": check.model_dump(exclude={"key"}), "result": result})
     else:
         success(result.message)
