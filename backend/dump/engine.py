@@ -1,0 +1,288 @@
+"""Plan a process, group or profile dump: read the log, the graph and the needed contents.
+
+Each dump kind differs only in its layout and selection; the rest (recovery from an
+interrupted run, change detection, content loading, the diff) is shared, so the three
+cannot drift apart (AiiDA's #6913: a group dumped through the profile path hung).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..queries.dump_content import load_contents, load_log_lines, load_people
+from ..queries.dump_graph import (
+    GraphSnapshot,
+    database_digest,
+    existing_uuids,
+    group_member_ids,
+    load_graph,
+    resolve_group,
+    single_id,
+)
+from ..store.store import Store
+from .errors import DumpOptionError, DumpStateError, UnsealedProcessError
+from .guard import check_target
+from .journal import recover
+from .layout import GROUPS_DIRECTORY, ROOT, Layout, TopLevelRules, collection_layout, join, process_layout
+from .naming import node_directory_name, safe_component, unique_group_paths
+from .node_files import FileSource, generated_file, node_files
+from .options import GroupDumpOptions, ProcessDumpOptions, ProfileDumpOptions
+from .plan import DumpPlan
+from .planner import PlanRequest, build_plan
+from .readme import render_readme
+from .selection import Selection, select_group, select_profile
+from .state import JOURNAL_FILE, DumpKind, DumpState, Scope, load_state
+
+README_FILE = "README.md"
+NOTHING_SELECTED = (
+    "No profile data explicitly selected, so nothing is dumped: select everything with --all, "
+    "or filter with --groups, --user, --computers, --codes, --past-days, --start-date or --end-date"
+)
+
+
+@dataclass(slots=True)
+class Target:
+    """Where a dump goes, what the log there says, and the store's digest now."""
+
+    root: Path
+    old: DumpState | None
+    recovered: bool
+    digest: str = ""
+
+    def up_to_date(self, options: ProcessDumpOptions) -> bool:
+        """Same store, same options, last run completed: the plan would be empty, so skip it."""
+        old = self.old
+        return (
+            old is not None
+            and not self.recovered
+            and getattr(options, "filter_by_last_dump_time", True)
+            and old.database_digest == self.digest
+            and old.options_key == options.run_key()
+        )
+
+    def unchanged_plan(self, kind: DumpKind, subject: str, options: ProcessDumpOptions) -> DumpPlan:
+        return DumpPlan(
+            kind=kind,
+            subject=subject,
+            target=str(self.root),
+            mode=options.mode,
+            up_to_date=True,
+            notes=["nothing changed since the last dump"],
+        )
+
+
+def open_target(store: Store, root: Path, kind: DumpKind, target: str, options: ProcessDumpOptions) -> Target:
+    """Check the directory, finish an interrupted run's cleanup (not in a dry run), read the log."""
+    root = root.expanduser().absolute()
+    check_target(root)
+    recovered = False
+    if not options.dry_run and (root / JOURNAL_FILE).exists():
+        recovered = recover(root, load_state(root))
+    elif options.dry_run:
+        recovered = (root / JOURNAL_FILE).exists()
+    old = None if options.overwrite else load_state(root)
+    if old is not None and (old.kind != kind or old.target != target):
+        raise DumpStateError(
+            f"{root} holds the dump of {old.kind} '{old.target}'; choose another --path, or --overwrite to replace it"
+        )
+    return Target(root, old, recovered, database_digest(store))
+
+
+def _deleted(store: Store, graph: GraphSnapshot, old: DumpState | None) -> tuple[set[str], set[str]]:
+    """Recorded processes and groups that no longer exist in the store."""
+    if old is None:
+        return set(), set()
+    known = {info.uuid for info in graph.processes.values()}
+    unknown = set(old.nodes) - known
+    nodes, groups = existing_uuids(store, unknown, set(old.groups))
+    return unknown - nodes, set(old.groups) - groups
+
+
+def _needs_content(
+    graph: GraphSnapshot, layout: Layout, old: DumpState | None, *, content_key: str, force: bool
+) -> set[int]:
+    """Processes whose files must be (re)computed: new, changed, or given a new directory."""
+    placed: dict[int, set[str]] = {}
+    for slot in layout.slots:
+        if slot.role != "link":
+            placed.setdefault(slot.pk, set()).add(slot.path)
+    if force or old is None or old.content_key != content_key or old.env_key != graph.env_key:
+        return set(placed)
+    needed = set()
+    for pk, paths in placed.items():
+        info = graph.processes[pk]
+        record = old.nodes.get(info.uuid)
+        if record is None or record.fingerprint != info.fingerprint or not paths <= set(record.paths):
+            needed.add(pk)
+    return needed
+
+
+def _check_sealed(graph: GraphSnapshot, layout: Layout, options: ProcessDumpOptions) -> None:
+    if options.dump_unsealed:
+        return
+    for slot in layout.slots:
+        if not graph.processes[slot.pk].sealed:
+            raise UnsealedProcessError(
+                f"process {slot.pk} is not sealed (still running?); wait for it to finish or pass --dump-unsealed"
+            )
+
+
+def _plan(
+    store: Store,
+    *,
+    kind: DumpKind,
+    subject: str,
+    target_id: str,
+    target: Target,
+    options: ProcessDumpOptions,
+    graph: GraphSnapshot,
+    layout: Layout,
+    now: datetime,
+    selection: Selection | None = None,
+    root_files: dict[str, FileSource] | None = None,
+) -> DumpPlan:
+    _check_sealed(graph, layout, options)
+    old = target.old
+    deleted_nodes, deleted_groups = _deleted(store, graph, old)
+    trust_log = getattr(options, "filter_by_last_dump_time", True)
+    content_key = options.content_key()
+    needed = _needs_content(graph, layout, old, content_key=content_key, force=target.recovered or not trust_log)
+    contents = load_contents(store, needed) if needed else {}
+    users, computers = load_people(store) if needed else ({}, {})
+    files = {
+        pk: node_files(content, graph.processes[pk].kind, options, users, computers) for pk, content in contents.items()
+    }
+    request = PlanRequest(
+        kind=kind,
+        subject=subject,
+        root=target.root,
+        mode=options.mode,
+        target=target_id,
+        old=old,
+        clear_target=options.overwrite and target.root.exists(),
+        layout=layout,
+        graph=graph,
+        files=files,
+        root_files=root_files,
+        deleted_nodes=deleted_nodes,
+        deleted_groups=deleted_groups,
+        delete_missing=getattr(options, "delete_missing", True),
+        verify_disk=target.recovered or not trust_log,
+        scope=selection.scope if selection is not None else Scope(),
+        content_key=content_key,
+        env_key=graph.env_key,
+        database_digest=target.digest,
+        options_key=options.run_key(),
+        now=now,
+    )
+    plan = build_plan(request)
+    if target.recovered:
+        plan.notes.append(
+            "an interrupted earlier dump was found: its leftovers are cleaned up and every file re-checked"
+        )
+    return plan
+
+
+def plan_process_dump(store: Store, pk: int, path: Path | None, options: ProcessDumpOptions) -> DumpPlan:
+    now = datetime.now(UTC)
+    graph = load_graph(store, single_id(pk))
+    if pk not in graph.processes:
+        raise DumpOptionError(f"node {pk} is not a process; only processes, groups and profiles are dumped")
+    info = graph.processes[pk]
+    layout = process_layout(graph, pk)
+    default = Path.cwd() / node_directory_name(info.label, info.process_label, info.process_type, pk)
+    target = open_target(store, path or default, "process", info.uuid, options)
+    if target.up_to_date(options):
+        return target.unchanged_plan("process", f"process {pk}", options)
+    logs = load_log_lines(store, [pk]).get(pk, [])
+    readme = render_readme(graph, load_contents(store, graph.processes), pk, logs)
+    return _plan(
+        store,
+        kind="process",
+        subject=f"process {pk}",
+        target_id=info.uuid,
+        target=target,
+        options=options,
+        graph=graph,
+        layout=layout,
+        now=now,
+        root_files={README_FILE: generated_file(readme)},
+    )
+
+
+def plan_group_dump(store: Store, identifier: str | int, path: Path | None, options: GroupDumpOptions) -> DumpPlan:
+    now = datetime.now(UTC)
+    group = resolve_group(store, identifier)
+    default = Path.cwd() / unique_group_paths([(group.pk, group.label)])[group.pk]
+    target = open_target(store, path or default, "group", group.uuid, options)
+    subject = f"group '{group.label}'"
+    if target.up_to_date(options):
+        return target.unchanged_plan("group", subject, options)
+    graph = load_graph(store, group_member_ids(group.pk))
+    selection = select_group(store, graph, group.pk, options, target.old, now)
+    layout = collection_layout(
+        graph,
+        groups=[(group.pk, ROOT)],
+        selected=selection.selected,
+        ungrouped=None,
+        organize_by_groups=True,
+        rules=TopLevelRules(options.only_top_level_calcs, options.only_top_level_workflows),
+        symlink_calcs=options.symlink_calcs,
+    )
+    return _plan(
+        store,
+        kind="group",
+        subject=subject,
+        target_id=group.uuid,
+        target=target,
+        options=options,
+        graph=graph,
+        layout=layout,
+        now=now,
+        selection=selection,
+    )
+
+
+def plan_profile_dump(store: Store, path: Path | None, options: ProfileDumpOptions) -> DumpPlan:
+    now = datetime.now(UTC)
+    name = store.name or "profile"
+    target = open_target(store, path or Path.cwd() / safe_component(name), "profile", name, options)
+    subject = f"profile '{name}'"
+    if target.up_to_date(options):
+        return target.unchanged_plan("profile", subject, options)
+    if not options.has_selection and target.old is None:
+        return DumpPlan(
+            kind="profile", subject=subject, target=str(target.root), mode=options.mode, notes=[NOTHING_SELECTED]
+        )
+    graph = load_graph(store)
+    selection = select_profile(store, graph, options, target.old, now)
+    computed = unique_group_paths([(pk, group.label) for pk, group in graph.groups.items()])
+    recorded = {record.pk: record.path for record in (target.old.groups.values() if target.old else [])}
+    paths = {
+        pk: recorded[pk] if not options.relabel_groups and pk in recorded else join(GROUPS_DIRECTORY, computed[pk])
+        for pk in selection.groups
+    }
+    layout = collection_layout(
+        graph,
+        groups=[(pk, paths[pk]) for pk in selection.groups],
+        selected=selection.selected,
+        ungrouped=selection.ungrouped,
+        organize_by_groups=options.organize_by_groups,
+        rules=TopLevelRules(options.only_top_level_calcs, options.only_top_level_workflows),
+        symlink_calcs=options.symlink_calcs,
+        always_create=selection.explicit_groups,
+    )
+    return _plan(
+        store,
+        kind="profile",
+        subject=subject,
+        target_id=name,
+        target=target,
+        options=options,
+        graph=graph,
+        layout=layout,
+        now=now,
+        selection=selection,
+    )
