@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dump import dump_profile
 from .profiles import load_profile
 
-__all__ = ["load_profile"]
+__all__ = ["dump_profile", "load_profile"]

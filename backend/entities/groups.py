@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,6 +22,9 @@ from .entity import Entity, EntityModel
 from .nodes.node import Node, node_from_row
 from .users import User
 
+if TYPE_CHECKING:
+    from ..dump import DumpResult
+
 
 class GroupModel(EntityModel):
     uuid: str
@@ -30,6 +34,13 @@ class GroupModel(EntityModel):
     extras: dict[str, Any] = Field(default_factory=dict)
     time: datetime
     user: str | None = Field(default=None, description="Email of the owner; None means the default user.")
+
+    @field_validator("label")
+    @classmethod
+    def _label_is_trimmed(cls, value: str) -> str:
+        if value != value.strip():
+            raise ValueError("a group label has no surrounding spaces")
+        return value
 
 
 class Group(Entity):
@@ -234,6 +245,13 @@ class Group(Entity):
         store = store or get_store()
         with store.reading() as session:
             return [cls.from_row(row, store) for row in session.scalars(select(GroupRow).order_by(GroupRow.id))]
+
+    def dump(self, path: str | Path | None = None, **options: Any) -> DumpResult:
+        """Dump the group's processes to readable folders (see `provtop group dump`)."""
+        from ..dump import dump_group  # the dump builds on the entities, not the other way round
+
+        self._require_stored()
+        return dump_group(self.pk, path, store=self.store_backend, **options)  # type: ignore[arg-type]
 
     def delete(self, *, with_nodes: bool = False) -> None:
         """Delete the group (its member nodes too with `with_nodes`; see graph deletion for rules)."""

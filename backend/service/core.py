@@ -9,12 +9,25 @@ from ..entities.current import set_current_store
 from ..profiles import load_profile
 from ..store.store import Store
 from .computer_actions import ComputerActions
+from .demo_actions import DemoActions
+from .dump_actions import DumpActions
 from .group_actions import GroupActions
+from .monitor_actions import MonitorActions
 from .node_actions import NodeActions
+from .process_actions import ProcessActions
 from .storage_actions import StorageActions
 
 
-class Service(ComputerActions, NodeActions, GroupActions, StorageActions):
+class Service(
+    ComputerActions,
+    NodeActions,
+    GroupActions,
+    StorageActions,
+    MonitorActions,
+    ProcessActions,
+    DemoActions,
+    DumpActions,
+):
     def __init__(self, store: Store) -> None:
         self.store = store
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from provtop.backend.errors import ProvtopError
 
-from . import code, computer, config_cmd, group, node, profile, schema, storage
+from . import code, computer, config_cmd, demo, dump, group, node, process, profile, schema, storage, tui_cmd
 from .context import CliContext, pass_cli
 from .output import error_console
 
@@ -24,7 +24,9 @@ class ProvtopGroup(click.Group):
         except ProvtopError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            error_console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+            # One line whatever the terminal width: no wrapping, and any line breaks joined.
+            message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            error_console.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             error_console.print("Aborted.")
@@ -39,12 +41,15 @@ class ProvtopGroup(click.Group):
 def cli(ctx: click.Context, profile_name: str | None, debug: bool) -> None:
     """provtop: provenance-tracked workflows on this machine and on HPC clusters.
 
-    Without a command, shows the status of the profile.
+    Without a command, opens the TUI in a terminal (and shows the profile's status elsewhere).
     """
     ctx.obj = CliContext(profile_name)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(storage.info)
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            tui_cmd.run_tui(ctx.obj, read_only=False)
+        else:
+            ctx.invoke(storage.info)
 
 
 for command_group in (
@@ -56,8 +61,16 @@ for command_group in (
     storage.storage,
     schema.schema,
     config_cmd.config,
+    tui_cmd.tui,
+    process.process,
+    process.engine,
+    demo.demo,
 ):
     cli.add_command(command_group)
+
+process.process.add_command(dump.process_dump)
+group.group.add_command(dump.group_dump)
+profile.profile.add_command(dump.profile_dump)
 
 
 def main() -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from ...errors import ModificationNotAllowed
 from .node import Node
+
+if TYPE_CHECKING:
+    from ...dump import DumpResult
 
 
 class ProcessState(StrEnum):
@@ -96,6 +100,12 @@ class ProcessNode(Node):
         if exit_message is not None:
             values["exit_message"] = exit_message
         self.set_attribute_many(values)
+
+    def dump(self, path: str | Path | None = None, **options: Any) -> DumpResult:
+        """Dump this process and what it called to readable folders (see `provtop process dump`)."""
+        from ...dump import dump_process  # the dump builds on the entities, not the other way round
+
+        return dump_process(self, path, **options)
 
     def seal(self) -> None:
         if not self.is_terminated:
