@@ -74,6 +74,8 @@ class Config:
     profiles: dict[str, ProfileConfig] = field(default_factory=dict)
     default_profile: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # Tables this module does not manage (such as [tui.keys]) are kept as they are on save.
+    other_tables: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Config:
@@ -90,10 +92,11 @@ class Config:
             name: ProfileConfig(name=name, storage=entry.get("storage", "sqlite"), url=entry.get("url"))
             for name, entry in raw.get("profiles", {}).items()
         }
-        return cls(profiles, raw.get("default_profile"), dict(raw.get("options", {})))
+        others = {key: value for key, value in raw.items() if key not in ("profiles", "default_profile", "options")}
+        return cls(profiles, raw.get("default_profile"), dict(raw.get("options", {})), others)
 
     def save(self) -> None:
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = dict(self.other_tables)
         if self.default_profile:
             data["default_profile"] = self.default_profile
         if self.options:

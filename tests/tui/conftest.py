@@ -1,0 +1,76 @@
+"""Deterministic data for the TUI: a fresh profile with demo workflows, fixed times, fixed paths, fixed pks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from provtop.backend.demo import populate
+from provtop.backend.service import Service
+from provtop.backend.store.schema import ComputerRow, GroupRow, LogRow, NodeRow
+from provtop.tui.app import ProvtopApp
+
+CREATED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+NOW = CREATED + timedelta(hours=3, minutes=5)
+WORKDIR = "/scratch/provtop"
+DEMO_WORKFLOWS = 12
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+def freeze_times(service: Service) -> None:
+    """Every node, log record and group gets the same fixed time, so ages and log times never move."""
+    with service.store.transaction() as session:
+        session.execute(update(NodeRow).values(ctime=CREATED, mtime=CREATED))
+        session.execute(update(LogRow).values(time=CREATED))
+        session.execute(update(GroupRow).values(time=CREATED))
+
+
+@pytest.fixture
+def provtop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PROVTOP_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def empty_service(provtop_home: Path) -> Iterator[Service]:
+    service = Service.open()
+    with service.store.transaction() as session:
+        session.execute(update(ComputerRow).values(workdir=WORKDIR))
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def demo_service(empty_service: Service) -> Service:
+    populate(empty_service.store, DEMO_WORKFLOWS)
+    freeze_times(empty_service)
+    return empty_service
+
+
+def make_app(service: Service, **options: object) -> ProvtopApp:
+    """A still app (no event stream, no timers) on the fixed clock, unless `live=True` is given."""
+    options.setdefault("live", False)
+    options.setdefault("clock", fixed_clock)
+    options.setdefault("profile_name", "default")
+    return ProvtopApp(service, **options)  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until the workers (all but the endless event stream) have posted their results and the detail pane's short delay has passed."""
+    for _ in range(3):
+        finite = [worker for worker in pilot.app.workers if worker.group != "events" and not worker.is_finished]
+        for worker in finite:  # one by one: an exclusive worker may be cancelled by its successor
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass
+        await pilot.pause(0.25)

@@ -1,0 +1,1 @@
+"""Dialogs: every destructive action asks here first, with Cancel focused."""

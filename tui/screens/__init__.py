@@ -1,0 +1,1 @@
+"""One screen per mode (processes, groups, transfers) plus the help screen."""

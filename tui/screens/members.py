@@ -1,0 +1,89 @@
+"""A group's members, page by page (keyset), pushed over the groups screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from provtop.backend.service.group_actions import GroupSummary
+from provtop.backend.service.snapshots import state_symbol
+
+from .. import keys
+from ..formatting import age, short_type
+from ..messages import MembersLoaded
+
+if TYPE_CHECKING:
+    from ..app import ProvtopApp
+
+PAGE_SIZE = 500
+LOAD_AHEAD = 50
+
+
+class MembersScreen(Screen[None]):
+    BINDINGS = keys.bindings("members")
+
+    def __init__(self, group: GroupSummary) -> None:
+        super().__init__()
+        self.group = group
+        self.next_after_pk: int | None = None
+        self.loading = False
+        self.loaded = 0
+
+    @property
+    def provtop(self) -> ProvtopApp:
+        return cast("ProvtopApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="members-title", classes="screen-title")
+        table: DataTable[str] = DataTable(id="member-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for title, width in (("PK", 8), ("Type", 18), ("Label", 34), ("State", 16), ("Age", 6)):
+            table.add_column(title, width=width)
+        table.focus()
+        self._title()
+        self._load(None)
+
+    def _title(self) -> None:
+        self.query_one("#members-title", Static).update(
+            f"[b]{self.group.label}[/b]  {self.loaded} of {self.group.count} member(s) shown   [dim]escape: back[/dim]"
+        )
+
+    @work(thread=True, exclusive=True, group="members", exit_on_error=False)
+    def _load(self, after_pk: int | None) -> None:
+        page = self.provtop.service.group_members(self.group.pk, after_pk=after_pk, size=PAGE_SIZE)
+        self.post_message(MembersLoaded(page, first=after_pk is None))
+
+    @on(MembersLoaded)
+    def _loaded(self, message: MembersLoaded) -> None:
+        table = self.query_one(DataTable)
+        now = self.provtop.clock()
+        for row in message.page.rows:
+            state = ""
+            if row.state:
+                state = f"{state_symbol(row.state)} {row.state.capitalize()}"
+                if row.state == "finished" and row.exit_status is not None:
+                    state += f" [{row.exit_status}]"
+            table.add_row(str(row.pk), short_type(row.node_type), row.label, state, age(row.ctime, now), key=str(row.pk))
+        self.loaded += len(message.page.rows)
+        self.group = self.group.model_copy(update={"count": message.page.total})
+        self.next_after_pk = message.page.next_after_pk
+        self.loading = False
+        self._title()
+
+    @on(DataTable.RowHighlighted)
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(DataTable)
+        if self.next_after_pk is not None and not self.loading and event.cursor_row >= table.row_count - LOAD_AHEAD:
+            self.loading = True
+            self._load(self.next_after_pk)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

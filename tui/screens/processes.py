@@ -1,0 +1,363 @@
+"""The processes screen: the live tree (or flat list), its filter, the detail pane, kill/pause/play."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from provtop.backend.errors import ProvtopError
+from provtop.backend.service.snapshots import ProcessFilter, ProcessQuery, ProcessRow, SortField
+
+from .. import keys
+from ..control import NotAvailable
+from ..messages import ChildrenLoaded, DescendantsCounted, DetailLoaded, PageLoaded
+from ..modals.confirm_kill import ConfirmControlDialog, ForceKillDialog
+from ..widgets.mode_bar import ModeBar
+from ..widgets.process_detail import ProcessDetailPane
+from ..widgets.process_tree import ProcessTableHeader, ProcessTreeView
+from ..widgets.status_bar import StatusBar
+from ..widgets.tree_model import ProcessTreeModel
+
+if TYPE_CHECKING:
+    from ..app import ProvtopApp
+
+PAGE_SIZE = 200
+SORTS: tuple[SortField, ...] = ("pk", "ctime", "state", "label")
+DETAIL_DELAY = 0.15  # seconds the cursor rests before the detail pane loads
+ControlAction = Literal["kill", "force_kill", "pause", "play"]
+
+
+class ProcessesScreen(Screen[None]):
+    BINDINGS = keys.bindings("processes")
+
+    def __init__(self) -> None:
+        super().__init__(id="processes")
+        self.model = ProcessTreeModel()
+        self.user_flat = False  # what `t` chose; a filter shows a flat list whatever it says
+        self._generation = 0
+        self._loading_more = False
+        self._detail_timer: Timer | None = None
+
+    @property
+    def provtop(self) -> ProvtopApp:
+        return cast("ProvtopApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield ModeBar("processes")
+        with Horizontal(id="process-main"):
+            with Vertical(id="process-list"):
+                yield ProcessTableHeader(id="process-header")
+                yield ProcessTreeView(self.model, self.provtop.clock, id="process-tree")
+                yield Static(id="process-empty", classes="-hidden")
+                yield Input(placeholder="filter: text  state:running,waiting  computer:NAME  (! inverts)", id="process-filter", classes="-hidden")
+            yield ProcessDetailPane(self.provtop.clock, id="process-detail")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    @property
+    def tree(self) -> ProcessTreeView:
+        return self.query_one(ProcessTreeView)
+
+    def on_mount(self) -> None:
+        self.provtop.mode_screens["processes"] = self
+        self.tree.focus()
+        self.reload()
+        self.update_status()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _query(self, cursor: tuple[object, int] | None = None) -> ProcessQuery:
+        model = self.model
+        return ProcessQuery(
+            roots_only=not model.flat,
+            filter=model.filter,
+            sort=model.sort,
+            descending=model.descending,
+            size=PAGE_SIZE,
+            cursor=cursor,
+        )
+
+    def reload(self) -> None:
+        """Load the first page again (a filter, sort or mode change); the cursor keeps its process."""
+        self._generation += 1
+        self._loading_more = False
+        self._load_page(self._query(), self._generation, True)
+
+    @work(thread=True, exclusive=True, group="process-pages", exit_on_error=False)
+    def _load_page(self, query: ProcessQuery, generation: int, first: bool) -> None:
+        page = self.provtop.service.process_page(query)
+        self.post_message(PageLoaded(page, generation=generation, first=first))
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        if message.first:
+            self.model.reset(message.page)
+        else:
+            self._loading_more = False
+            self.model.append_page(message.page)
+        # Children of the page's workflows in one query, ahead of time: `+` then opens at once.
+        parents = [row.pk for row in message.page.rows if row.child_count and not self.model.flat]
+        if parents:
+            self._load_children(parents)
+        self._show_empty_state()
+        self.tree.model_changed(follow_cursor=message.first)
+        self.update_status()
+
+    def _show_empty_state(self) -> None:
+        empty = self.query_one("#process-empty", Static)
+        nothing = self.model.loaded and not self.model.roots
+        empty.set_class(not nothing, "-hidden")
+        if nothing and self.model.filter.is_empty:
+            hint = "" if self.provtop.read_only else "\nPress [b]n[/b] to add 10 demo workflows and see the tree fill."
+            empty.update(f"No processes in profile '{self.provtop.profile_name}' yet.{hint}")
+        elif nothing:
+            empty.update(f"No process matches '{self.model.filter.describe()}'. Press [b]escape[/b] to clear the filter.")
+
+    @on(ProcessTreeView.MoreWanted)
+    def _more_wanted(self) -> None:
+        if not self._loading_more and self.model.next_cursor is not None:
+            self._loading_more = True
+            self._load_page(self._query(self.model.next_cursor), self._generation, False)
+
+    @work(thread=True, group="process-children", exit_on_error=False)
+    def _load_children(self, parents: list[int]) -> None:
+        self.post_message(ChildrenLoaded(self.provtop.service.process_children(parents)))
+
+    @on(ChildrenLoaded)
+    def _children_loaded(self, message: ChildrenLoaded) -> None:
+        for parent, rows in message.children.items():
+            self.model.set_children(parent, rows)
+        self.tree.model_changed()
+
+    def apply_rows(self, rows: list[ProcessRow]) -> None:
+        """Live changes from the event stream: rows update in place, new processes appear."""
+        self.model.apply(rows)
+        self.tree.model_changed()
+        self._show_empty_state()
+        detail = self.query_one(ProcessDetailPane)
+        if detail.pk is not None and any(row.pk == detail.pk for row in rows):
+            self._schedule_detail(detail.pk)
+
+    # -- detail pane --------------------------------------------------------------------------
+
+    @on(ProcessTreeView.CursorMoved)
+    def _cursor_moved(self, message: ProcessTreeView.CursorMoved) -> None:
+        if message.pk is not None:
+            self._schedule_detail(message.pk)
+
+    def _schedule_detail(self, pk: int) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_detail(pk))
+
+    @work(thread=True, exclusive=True, group="process-detail", exit_on_error=False)
+    def _load_detail(self, pk: int) -> None:
+        try:
+            self.post_message(DetailLoaded(pk, self.provtop.service.process_detail(pk)))
+        except ProvtopError as exc:
+            self.post_message(DetailLoaded(pk, None, str(exc)))
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        if message.pk != self.model.cursor_pk:
+            return
+        pane = self.query_one(ProcessDetailPane)
+        if message.detail is None:
+            pane.show_missing(message.pk, message.error or "gone")
+        else:
+            pane.show(message.detail)
+
+    def action_toggle_details(self) -> None:
+        pane = self.query_one(ProcessDetailPane)
+        pane.toggle_class("-hidden")
+
+    # -- view options -------------------------------------------------------------------------
+
+    def action_toggle_tree(self) -> None:
+        self.user_flat = not self.user_flat
+        self.model.flat = self.user_flat or not self.model.filter.is_empty
+        self.reload()
+
+    def action_expand(self) -> None:
+        pk = self.model.cursor_pk
+        if pk is not None and self.model.expand(pk):
+            self._load_children([pk])
+        self.tree.model_changed()
+
+    def action_collapse(self) -> None:
+        if self.model.cursor_pk is not None:
+            self.model.collapse(self.model.cursor_pk)
+            self.tree.model_changed(follow_cursor=True)
+
+    @on(ProcessTreeView.ExpandWanted)
+    def _expand_wanted(self) -> None:
+        self.action_expand()
+
+    def action_toggle_all(self) -> None:
+        to_load = self.model.toggle_all()
+        if to_load:
+            self._load_children(to_load)
+        self.tree.model_changed(follow_cursor=True)
+
+    def action_mark(self) -> None:
+        if self.model.cursor_pk is not None:
+            self.model.toggle_mark(self.model.cursor_pk)
+            self.model.move_cursor(1)
+            self.tree.model_changed(follow_cursor=True)
+            self.update_status()
+
+    def action_unmark_all(self) -> None:
+        self.model.marked.clear()
+        self.tree.model_changed()
+        self.update_status()
+
+    def action_sort_by(self, field: SortField) -> None:
+        if self.model.sort == field:
+            self.model.descending = not self.model.descending
+        else:
+            self.model.sort, self.model.descending = field, field in ("pk", "ctime")
+        self.reload()
+
+    def _sort_step(self, step: int) -> None:
+        position = SORTS.index(self.model.sort)
+        self.model.sort = SORTS[(position + step) % len(SORTS)]
+        self.reload()
+
+    def action_sort_next(self) -> None:
+        self._sort_step(1)
+
+    def action_sort_previous(self) -> None:
+        self._sort_step(-1)
+
+    def action_sort_invert(self) -> None:
+        self.model.descending = not self.model.descending
+        self.reload()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#process-filter", Input)
+        box.remove_class("-hidden")
+        box.value = self.model.filter.describe()
+        box.focus()
+
+    @on(Input.Submitted, "#process-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.set_filter(ProcessFilter.parse(event.value))
+        event.input.add_class("-hidden")
+        self.tree.focus()
+
+    def set_filter(self, flt: ProcessFilter) -> None:
+        """Filter the view; any filter lists matching processes at every depth (a flat list)."""
+        self.model.filter = flt
+        self.model.flat = self.user_flat or not flt.is_empty
+        self.reload()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#process-filter", Input)
+        if not box.has_class("-hidden"):
+            box.add_class("-hidden")
+            self.tree.focus()
+            return
+        if not self.model.filter.is_empty:
+            self.set_filter(ProcessFilter())
+
+    # -- status -------------------------------------------------------------------------------
+
+    def view_summary(self) -> str:
+        model = self.model
+        mode = "flat" if model.flat else "tree"
+        arrow = "↓" if model.descending else "↑"
+        parts = [f"{mode}", f"sort {model.sort} {arrow}", f"{len(model.roots)}/{model.total} loaded"]
+        if not model.filter.is_empty:
+            parts.append(f"filter: {model.filter.describe()}")
+        if model.marked:
+            parts.append(f"{len(model.marked)} marked")
+        return " · ".join(parts)
+
+    def update_status(self) -> None:
+        app = self.provtop
+        self.query_one(StatusBar).show(
+            app.monitor_status, view=self.view_summary(), frozen=app.frozen, read_only=app.read_only
+        )
+
+    # -- actions on processes -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.provtop.read_only and action in keys.DANGEROUS_ACTIONS:
+            return False
+        if action == "add_demo":
+            return self.model.loaded and not self.model.roots and self.model.filter.is_empty
+        return True
+
+    def action_kill(self) -> None:
+        self._ask_control("kill")
+
+    def action_force_kill(self) -> None:
+        self._ask_control("force_kill")
+
+    def action_pause(self) -> None:
+        self._ask_control("pause")
+
+    def action_play(self) -> None:
+        self._ask_control("play")
+
+    def _ask_control(self, action: ControlAction) -> None:
+        pks = self.model.selection()
+        if not pks:
+            self.notify("No process selected.", severity="warning")
+            return
+        if not self.provtop.control.available(action):
+            self.notify(str(NotAvailable(action)), title="Not available", severity="warning")
+            return
+        self._count_descendants(action, pks)
+
+    @work(thread=True, group="process-control", exit_on_error=False)
+    def _count_descendants(self, action: str, pks: list[int]) -> None:
+        self.post_message(DescendantsCounted(action, pks, self.provtop.service.count_descendants(pks)))
+
+    @on(DescendantsCounted)
+    def _descendants_counted(self, message: DescendantsCounted) -> None:
+        action = cast(ControlAction, message.action)
+        if message.count.total == 0:
+            self.notify("Nothing to do: the selected processes have terminated already.", severity="information")
+            return
+        if action == "force_kill":
+            dialog: ConfirmControlDialog = ForceKillDialog(message.pks, message.count)
+        else:
+            dialog = ConfirmControlDialog(action, message.pks, message.count)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run_control(action, message.pks)
+
+        self.app.push_screen(dialog, confirmed)
+
+    @work(thread=True, group="process-control", exit_on_error=False)
+    def _run_control(self, action: ControlAction, pks: list[int]) -> None:
+        verb = {"kill": "kill", "force_kill": "force-kill", "pause": "pause", "play": "play"}[action]
+        self.app.call_from_thread(self.notify, f"{verb}: {len(pks)} process(es) requested…")
+        try:
+            message = self.provtop.control.control(action, pks)
+        except (ProvtopError, NotAvailable) as exc:
+            self.app.call_from_thread(self.notify, str(exc), title=f"{verb} failed", severity="error")
+            return
+        self.app.call_from_thread(self.notify, message, title=verb)
+        if action != "pause":
+            self.app.call_from_thread(self.model.marked.clear)
+
+    def action_add_demo(self) -> None:
+        self.notify("Adding 10 demo workflows…")
+        self._add_demo()
+
+    @work(thread=True, group="demo", exclusive=True, exit_on_error=False)
+    def _add_demo(self) -> None:
+        summary = self.provtop.service.populate_demo(10)
+        self.app.call_from_thread(self.notify, f"added {summary.workflows} demo workflows ({summary.nodes_created} nodes)")
+        self.app.call_from_thread(self.reload)

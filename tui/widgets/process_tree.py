@@ -1,0 +1,244 @@
+"""The process tree: a Line-API scroll view that draws only the rows on screen, whatever the store holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from provtop.backend.service.snapshots import ProcessRow
+
+from ..formatting import STATE_STYLES, age, state_style_name
+from .tree_model import ProcessTreeModel
+
+LOAD_AHEAD = 60  # rows before the end of what is loaded at which the next page is asked for
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Widths of the process table's columns for one terminal width."""
+
+    label: int
+    pk: int = 7
+    state: int = 14
+    age: int = 5
+    computer: int = 10
+    job: int = 9
+    scheduler: int = 5
+    info: int = 0
+
+    @classmethod
+    def for_width(cls, width: int) -> Columns:
+        fixed = 2 + 7 + 14 + 5 + 10 + 9 + 5 + 7  # mark, the columns, one space between each
+        free = max(0, width - fixed)
+        label = max(min(free, 24), min(free, int(free * 0.6), 60))
+        return cls(label=label, info=max(0, free - label - 1))
+
+    def header(self) -> list[tuple[str, int, bool]]:
+        """(title, width, right-aligned) for each column after the mark."""
+        return [
+            ("Process", self.label, False),
+            ("PK", self.pk, True),
+            ("State", self.state, False),
+            ("Age", self.age, True),
+            ("Computer", self.computer, False),
+            ("Job", self.job, True),
+            ("Sched", self.scheduler, False),
+            ("Status / reason", self.info, False),
+        ]
+
+
+def _cell(text: str, width: int, right: bool = False) -> str:
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    return set_cell_size(" " * (width - cell_len(text)) + text if right else text, width)
+
+
+class ProcessTableHeader(Widget):
+    """The column titles above the tree, laid out by the same `Columns` for the same width."""
+
+    def render(self) -> str:
+        columns = Columns.for_width(self.size.width)
+        return "  " + " ".join(_cell(title, w, right) for title, w, right in columns.header() if w > 0)
+
+
+class ProcessTreeView(ScrollView, can_focus=True):
+    """Rows of `ProcessTreeModel`; posts messages, never loads anything itself."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("right", "expand_cursor", "Expand", show=False),
+        Binding("left", "collapse_cursor", "Collapse", show=False),
+    ]
+
+    COMPONENT_CLASSES = {"process-tree--cursor", "process-tree--marked", "process-tree--dim"}
+
+    DEFAULT_CSS = """
+    ProcessTreeView { height: 1fr; }
+    ProcessTreeView > .process-tree--cursor { background: $accent 40%; text-style: bold; }
+    ProcessTreeView:focus > .process-tree--cursor { background: $accent 70%; }
+    ProcessTreeView > .process-tree--marked { color: $warning; text-style: bold; }
+    ProcessTreeView > .process-tree--dim { color: $text-muted; }
+    """
+
+    class CursorMoved(Message):
+        """The cursor is on another process (or on none)."""
+
+        def __init__(self, pk: int | None) -> None:
+            super().__init__()
+            self.pk = pk
+
+    class MoreWanted(Message):
+        """The cursor or the scroll position nears the end of the loaded rows."""
+
+    class ExpandWanted(Message):
+        def __init__(self, pk: int) -> None:
+            super().__init__()
+            self.pk = pk
+
+    def __init__(self, model: ProcessTreeModel, clock: Callable[[], datetime], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.model = model
+        self.clock = clock
+        self._last_cursor: int | None = None
+
+    # -- keeping the view in step with the model ----------------------------------------------
+
+    def model_changed(self, *, follow_cursor: bool = False) -> None:
+        """Call after the model changed: resizes the scroll area and repaints, cursor kept on its pk."""
+        lines = self.model.visible()
+        self.virtual_size = Size(self.size.width, len(lines))
+        if follow_cursor:
+            self._scroll_to_cursor()
+        self.refresh()
+        self._announce_cursor()
+        self._want_more_if_near_end()
+
+    def _announce_cursor(self) -> None:
+        if self.model.cursor_pk != self._last_cursor:
+            self._last_cursor = self.model.cursor_pk
+            self.post_message(self.CursorMoved(self.model.cursor_pk))
+
+    def _want_more_if_near_end(self) -> None:
+        if self.model.loaded and not self.model.exhausted:
+            bottom = max(self.model.cursor_index, int(self.scroll_offset.y) + self.size.height)
+            if bottom >= len(self.model.visible()) - LOAD_AHEAD:
+                self.post_message(self.MoreWanted())
+
+    def _scroll_to_cursor(self) -> None:
+        index = self.model.cursor_index
+        self.scroll_to_region(Region(0, index, max(1, self.size.width), 1), animate=False, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.model.visible()))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._want_more_if_near_end()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        self.model.move_cursor(delta)
+        self.model_changed(follow_cursor=True)
+
+    def action_page(self, direction: int) -> None:
+        self.model.move_cursor(direction * max(1, self.size.height - 1))
+        self.model_changed(follow_cursor=True)
+
+    def action_first(self) -> None:
+        self.model.set_cursor_index(0)
+        self.model_changed(follow_cursor=True)
+
+    def action_last(self) -> None:
+        self.model.set_cursor_index(len(self.model.visible()) - 1)
+        self.model_changed(follow_cursor=True)
+
+    def action_expand_cursor(self) -> None:
+        if self.model.cursor_pk is not None:
+            self.post_message(self.ExpandWanted(self.model.cursor_pk))
+
+    def action_collapse_cursor(self) -> None:
+        if self.model.cursor_pk is not None:
+            self.model.collapse(self.model.cursor_pk)
+            self.model_changed(follow_cursor=True)
+
+    def on_click(self, event: events.Click) -> None:
+        self.model.set_cursor_index(int(self.scroll_offset.y) + event.y)
+        self.model_changed()
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self.model.visible()
+        index = int(self.scroll_offset.y) + y
+        base = self.rich_style
+        if index >= len(lines):
+            return Strip.blank(width, base)
+        line = lines[index]
+        row = self.model.rows[line.pk]
+        overlay = Style()
+        if line.pk == self.model.cursor_pk:
+            cursor = self.get_component_rich_style("process-tree--cursor")
+            overlay = Style(bgcolor=cursor.bgcolor, bold=cursor.bold)
+        return Strip(self._segments(row, line.depth, width, base, overlay), width).crop(0, width)
+
+    def _segments(self, row: ProcessRow, depth: int, width: int, base: Style, overlay: Style) -> list[Segment]:
+        columns = Columns.for_width(width)
+        marked = row.pk in self.model.marked
+        plain = base + overlay
+        mark_style = base + Style(color=self.get_component_rich_style("process-tree--marked").color, bold=True) + overlay
+        dim = base + Style(color=self.get_component_rich_style("process-tree--dim").color) + overlay
+        state_style = base + Style.parse(STATE_STYLES[state_style_name(row)]) + overlay
+        if self.model.flat or row.child_count == 0:
+            expander = "  "
+        else:
+            expander = "▾ " if row.pk in self.model.expanded else "▸ "
+        indent = "  " * depth
+        title_width = max(0, columns.label - cell_len(indent) - 4)
+        info = row.pending_reason or row.status or ""
+        if row.pending_reason and row.status:
+            info = f"{row.pending_reason} · {row.status}"
+        cells = [
+            ("● " if marked else "  ", mark_style),
+            (indent + expander, dim),
+            (row.symbol + " ", state_style),
+            (_cell(row.title, title_width), mark_style if marked else plain),
+            (" ", plain),
+            (_cell(str(row.pk), columns.pk, right=True), plain),
+            (" ", plain),
+            (_cell(row.state_text, columns.state), state_style),
+            (" ", plain),
+            (_cell(age(row.ctime, self.clock()), columns.age, right=True), plain),
+            (" ", plain),
+            (_cell(row.computer or "", columns.computer), dim),
+            (" ", plain),
+            (_cell(row.job_id or "", columns.job, right=True), plain),
+            (" ", plain),
+            (_cell(row.scheduler_state or "", columns.scheduler), plain),
+            (" ", plain),
+            (_cell(info, columns.info), dim),
+        ]
+        used = sum(cell_len(text) for text, _ in cells)
+        if used < width:
+            cells.append((" " * (width - used), plain))
+        return [Segment(text, style) for text, style in cells]
