@@ -24,7 +24,7 @@ from .errors import CommandFailed, NotFound, TransportError, UnsafeArchive
 from .meter import Operation, Transfer, TransferMeter
 from .models import DirEntry, ExecResult, FileStat
 from .paths import glob_matches, has_magic, temp_sibling
-from .shell import command_text
+from .shell import command_text, quote_args
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +36,18 @@ class Transport(abc.ABC):
 
     Use as `async with transport:` or call `open()`/`close()`. `label` names the computer in
     messages and meter figures; `meter` (shared or not) counts every byte put, got or copied.
+    `login_shell` runs `exec` commands under `bash -l -c` (for profiles that set up modules or
+    PATH); off by default, since profiles can print or slow every command down.
     """
 
     kind: ClassVar[str]
 
-    def __init__(self, *, label: str | None = None, meter: TransferMeter | None = None) -> None:
+    def __init__(
+        self, *, label: str | None = None, meter: TransferMeter | None = None, login_shell: bool = False
+    ) -> None:
         self.label = label
         self.meter = meter or TransferMeter()
+        self.login_shell = login_shell
         self._home: str | None = None
         self._username: str | None = None
 
@@ -207,8 +212,11 @@ class Transport(abc.ABC):
 
         A string is shell text; a sequence is an argument vector and is quoted. A non-zero exit is
         a result, not an error; exceeding `timeout` stops the command and raises TransportTimeout.
+        With `login_shell`, the command runs under `bash -l -c`.
         """
         text = command_text(command, env=env, cwd=self._abs(cwd) if cwd is not None else None)
+        if self.login_shell:
+            text = quote_args(["bash", "-l", "-c", text])
         data = stdin.encode() if isinstance(stdin, str) else stdin
         return await self._run(text, data, timeout)
 
@@ -309,13 +317,7 @@ class Transport(abc.ABC):
         return info.size + sum(e.stat.size for e in entries if not e.stat.is_dir) + sum(subtrees)
 
     async def compress(
-        self,
-        format: str,
-        sources: str | Sequence[str],
-        archive: str,
-        root_dir: str,
-        *,
-        dereference: bool = False,
+        self, format: str, sources: str | Sequence[str], archive: str, root_dir: str, *, dereference: bool = False
     ) -> None:
         """Create a tar archive (tar, tar.gz, tar.bz2, tar.xz) on the host.
 

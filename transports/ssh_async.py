@@ -12,7 +12,7 @@ import contextlib
 import os
 import posixpath
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncssh
 
@@ -22,10 +22,14 @@ from .errors import AlreadyExists, ConnectionLost, NotFound, PermissionDenied, T
 from .meter import Transfer
 from .models import DirEntry, ExecResult, FileStat
 from .paths import temp_sibling
-from .ssh_base import SshTransportBase
+from .ssh_base import BIG_FILE, SshTransportBase
 
 T = TypeVar("T")
 Call = Callable[[asyncssh.SSHClientConnection, asyncssh.SFTPClient], Awaitable[T]]
+
+MAX_REQUESTS = 8
+"""SFTP requests in flight per file (of the server's largest block, 255 KiB for OpenSSH): asyncssh
+asks for 16; 8 moved as fast in benchmarks/transfer.py and queue less ahead of other requests."""
 
 
 class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
@@ -183,34 +187,35 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
 
         return await self.call(self.host, run, idempotent=False)
 
-    async def put_file(self, local: str, remote: str, transfer: Transfer, *, atomic: bool) -> None:
-        """Upload one file, to a temporary name renamed at the end when `atomic`; retried on loss."""
+    async def put_file(self, local: str, remote: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
+        """Upload one file, to a temporary name renamed at the end when `atomic`; retried on loss.
+
+        A big file (ssh_base.BIG_FILE) gets an SFTP channel of its own (SharedConnection.own_sftp).
+        """
 
         leftovers: list[str] = []  # partial files of attempts the connection dropped under
 
-        async def upload(_: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+        async def upload(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
             for old in leftovers:
                 with contextlib.suppress(asyncssh.SFTPError):
                     await sftp.remove(old)
             partial = temp_sibling(remote) if atomic else remote
             leftovers[:] = [partial]
-            async with self.shared.transfers:
-                await sftp.put(local, partial, preserve=True, follow_symlinks=True, progress_handler=_handler(transfer))
-                if atomic:
-                    await sftp.posix_rename(partial, remote)
+            async with self.shared.transfers, self._sftp_for(conn, sftp, size) as mover:
+                await mover.put(local, partial, **_copy_options(transfer))
+            if atomic:
+                await sftp.posix_rename(partial, remote)
 
         await self.call(remote, upload)
 
-    async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool) -> None:
+    async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
         """Download one file, to a temporary name renamed at the end when `atomic`; retried on loss."""
 
-        async def download(_: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+        async def download(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
             partial = temp_sibling(local) if atomic else local
             try:
-                async with self.shared.transfers:
-                    await sftp.get(
-                        remote, partial, preserve=True, follow_symlinks=True, progress_handler=_handler(transfer)
-                    )
+                async with self.shared.transfers, self._sftp_for(conn, sftp, size) as mover:
+                    await mover.get(remote, partial, **_copy_options(transfer))
                 if atomic:
                     await asyncio.to_thread(os.replace, partial, local)
             except BaseException:
@@ -222,6 +227,24 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
             await self.call(remote, download)
         except OSError as exc:  # writing the local file
             raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
+
+    def _sftp_for(
+        self, conn: asyncssh.SSHClientConnection, shared: asyncssh.SFTPClient, size: int
+    ) -> contextlib.AbstractAsyncContextManager[asyncssh.SFTPClient]:
+        """The shared SFTP client for a small file, a channel of its own for a big one."""
+        if size >= BIG_FILE:
+            return self.shared.own_sftp(conn)
+        return contextlib.nullcontext(shared)
+
+
+def _copy_options(transfer: Transfer) -> dict[str, Any]:
+    """What every file transfer passes to asyncssh's put and get."""
+    return {
+        "preserve": True,
+        "follow_symlinks": True,
+        "max_requests": MAX_REQUESTS,
+        "progress_handler": _handler(transfer),
+    }
 
 
 def _handler(transfer: Transfer) -> Callable[[bytes, bytes, int, int], None]:

@@ -27,6 +27,10 @@ from .tree_mover import TreeMover
 T = TypeVar("T")
 S = TypeVar("S", bound=SharedConnection)
 
+BIG_FILE = 4 << 20
+"""Files of this many bytes or more take the SSH transports' fast path for one big file (each
+transport's `put_file`/`get_file` says which); smaller ones are not worth a channel of their own."""
+
 
 class SshTransportBase(Transport, Generic[S]):
     """A computer reached over SSH.
@@ -35,6 +39,7 @@ class SshTransportBase(Transport, Generic[S]):
     identity_files, proxy_jump, known_hosts, connect_timeout, max_sessions, reconnect_attempts,
     backoff, ssh_config) override the config file. `tree_mode` picks how trees move:
     "auto" (by size and count), "tar" (one stream) or "sftp" (file by file, concurrently).
+    `login_shell`: see Transport.
     """
 
     def __init__(
@@ -44,9 +49,10 @@ class SshTransportBase(Transport, Generic[S]):
         label: str | None = None,
         meter: TransferMeter | None = None,
         tree_mode: trees.TreeMode = "auto",
+        login_shell: bool = False,
         **settings: Any,
     ) -> None:
-        super().__init__(label=label, meter=meter)
+        super().__init__(label=label, meter=meter, login_shell=login_shell)
         self.settings = resolve_ssh_settings(host, **settings)
         self.tree_mode = tree_mode
         self._trees = TreeMover(self)
@@ -80,12 +86,13 @@ class SshTransportBase(Transport, Generic[S]):
     async def _home_directory(self) -> str: ...
 
     @abc.abstractmethod
-    async def put_file(self, local: str, remote: str, transfer: Transfer, *, atomic: bool) -> None:
-        """Upload one file, under a temporary name renamed at the end when `atomic`; retried on loss."""
+    async def put_file(self, local: str, remote: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
+        """Upload one file of `size` bytes, under a temporary name renamed at the end when
+        `atomic`; retried on loss."""
 
     @abc.abstractmethod
-    async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool) -> None:
-        """Download one file, the same way."""
+    async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
+        """Download one file of `size` bytes (as stat saw it), the same way."""
 
     @abc.abstractmethod
     async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Transfer) -> ExecResult:
@@ -146,8 +153,9 @@ class SshTransportBase(Transport, Generic[S]):
         elif not dereference and await asyncio.to_thread(os.path.islink, local):
             await self.put_symlink(await asyncio.to_thread(os.readlink, local), remote)
         else:
-            transfer.set_total(await asyncio.to_thread(os.path.getsize, local))
-            await self.put_file(local, remote, transfer, atomic=True)
+            size = await asyncio.to_thread(os.path.getsize, local)
+            transfer.set_total(size)
+            await self.put_file(local, remote, transfer, atomic=True, size=size)
 
     async def _get(self, remote: str, local: str, *, dereference: bool, transfer: Transfer) -> None:
         info = await self.stat(remote, follow_symlinks=dereference)
@@ -157,7 +165,7 @@ class SshTransportBase(Transport, Generic[S]):
             await asyncio.to_thread(localfs.replace_with_symlink, await self.readlink(remote), local)
         else:
             transfer.set_total(info.size)
-            await self.get_file(remote, local, transfer, atomic=True)
+            await self.get_file(remote, local, transfer, atomic=True, size=info.size)
 
     async def _copy(self, source: str, destination: str, *, dereference: bool, transfer: Transfer) -> None:
         """`cp` on the host: the bytes never cross the network, so the meter records none."""

@@ -49,9 +49,9 @@ class TreeMover:
             await asyncio.gather(
                 *(
                     self.transport.put_file(
-                        os.path.join(local, rel), posixpath.join(root, rel), transfer, atomic=not new
+                        os.path.join(local, rel), posixpath.join(root, rel), transfer, atomic=not new, size=size
                     )
-                    for rel, _, _ in plan.files
+                    for rel, size, _ in plan.files
                 )
             )
             for rel, target in plan.links:
@@ -77,9 +77,9 @@ class TreeMover:
             await asyncio.gather(
                 *(
                     self.transport.get_file(
-                        posixpath.join(remote, rel), os.path.join(root, rel), transfer, atomic=not new
+                        posixpath.join(remote, rel), os.path.join(root, rel), transfer, atomic=not new, size=size
                     )
-                    for rel, _, _ in plan.files
+                    for rel, size, _ in plan.files
                 )
             )
             for rel, target in plan.links:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from provtop.transports import Transport, TransportTimeout
+from provtop.transports import Transport, TransportTimeout, transport_for
+
+from .conftest import ssh_settings
+
+LOGIN_SHELL_PROBE = "shopt -q login_shell 2>/dev/null && echo login || echo plain"
 
 
 async def test_exec_returns_exit_code_stdout_and_stderr(transport: Transport) -> None:
@@ -57,3 +61,20 @@ async def test_exec_past_its_timeout_raises_and_stops_the_command(transport: Tra
         await transport.exec(f"sleep 5; touch {marker}", timeout=0.5)
     result = await transport.exec(["pgrep", "-f", f"[s]leep 5; touch {marker}"])
     assert result.exit_code == 1, result.stdout
+
+
+async def test_commands_do_not_run_in_a_login_shell_by_default(transport: Transport) -> None:
+    result = await transport.exec(LOGIN_SHELL_PROBE)
+    assert result.stdout == "plain\n"
+
+
+async def test_login_shell_runs_commands_under_bash_l_with_their_directory_and_environment(
+    transport: Transport, request: pytest.FixtureRequest, remote_dir: Path
+) -> None:
+    settings = {"label": "test"} if transport.kind == "local" else ssh_settings(request.getfixturevalue("sshd_server"))
+    async with transport_for(transport.kind, settings | {"login_shell": True}) as login:
+        result = await login.exec(
+            f'{LOGIN_SHELL_PROBE}; echo "$GREETING"; pwd', env={"GREETING": "it's"}, cwd=str(remote_dir)
+        )
+    assert result.ok, result.stderr
+    assert result.stdout.splitlines()[-3:] == ["login", "it's", str(remote_dir)]
