@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import re
 import shutil
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,7 +48,7 @@ def setup_profile(
 
     The configuration is written last, so a failure leaves no half-made profile behind.
     """
-    if not _PROFILE_NAME.match(name):
+    if not _PROFILE_NAME.fullmatch(name):
         raise InputError(f"invalid profile name '{name}': use letters, digits, '.', '_' and '-'")
     config = Config.load()
     if name in config.profiles:
@@ -62,7 +63,7 @@ def setup_profile(
     elif url:
         raise InputError("--url is only for postgresql profiles; sqlite profiles live in the data directory")
     profile = ProfileConfig(name=name, storage=storage, url=url)
-    created_directory = not profile.directory.exists()
+    created = _first_missing(profile.directory)
     try:
         profile.directory.mkdir(parents=True, exist_ok=True)
         store = open_store(profile, create=True)
@@ -70,16 +71,16 @@ def setup_profile(
             _populate_new_store(store, email or default_email(), with_localhost)
         finally:
             store.close()
+        config.profiles[name] = profile
+        if make_default or (make_default is None and config.default_profile is None):
+            config.default_profile = name
+        config.save()
     except OSError as exc:
-        _remove_directory(profile, created_directory)
+        _remove(created)
         raise StorageError(f"cannot create profile '{name}' in {profile.directory}: {exc.strerror}") from None
     except BaseException:
-        _remove_directory(profile, created_directory)
+        _remove(created)
         raise
-    config.profiles[name] = profile
-    if make_default or (make_default is None and config.default_profile is None):
-        config.default_profile = name
-    config.save()
     return profile
 
 
@@ -104,9 +105,17 @@ def _populate_new_store(store: Store, email: str, with_localhost: bool) -> None:
         set_current_store(None)
 
 
-def _remove_directory(profile: ProfileConfig, created: bool) -> None:
-    if created:
-        shutil.rmtree(profile.directory, ignore_errors=True)
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory that creating `path` would make, so a failure can remove it all."""
+    missing = None
+    while not path.exists() and path != path.parent:
+        missing, path = path, path.parent
+    return missing
+
+
+def _remove(created: Path | None) -> None:
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
 
 
 def ensure_default_profile() -> Config:
@@ -119,8 +128,11 @@ def ensure_default_profile() -> Config:
 
 
 def load_profile(name: str | None = None) -> Store:
-    """Open a profile (the default one when `name` is None) and make it the current store."""
-    config = ensure_default_profile()
+    """Open a profile (the default one when `name` is None) and make it the current store.
+
+    Only `default` is made on first use: naming an unknown profile creates nothing.
+    """
+    config = ensure_default_profile() if name in (None, DEFAULT_PROFILE) else Config.load()
     store = open_store(config.profile(name))
     set_current_store(store)
     return store

@@ -52,7 +52,7 @@ SINGLE_INCOMING = {LinkType.CREATE: {LinkType.CREATE}, LinkType.CALL_CALC: {Link
 
 def validate_label(label: str) -> None:
     """Labels are identifiers without a leading or trailing underscore; `__` separates namespaces."""
-    if not _LABEL.match(label):
+    if not _LABEL.fullmatch(label):
         raise ValidationError(
             f"invalid link label '{label}': use letters, digits and underscores, not starting or ending with '_'"
         )

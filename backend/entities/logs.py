@@ -7,10 +7,10 @@ import uuid as uuid_module
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import select
 
-from ..errors import NotExistent
+from ..errors import NotExistent, ValidationError
 from ..store.schema import LogRow, NodeRow
 from ..store.store import Store
 from .entity import Entity, EntityModel
@@ -25,6 +25,13 @@ class LogModel(EntityModel):
     levelname: str
     message: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("levelname")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError(f"unknown log level '{value}'")
+        return value
 
 
 class Log(Entity):
@@ -43,7 +50,7 @@ class Log(Entity):
     ) -> None:
         super().__init__()
         if levelname.upper() not in logging.getLevelNamesMapping():
-            raise ValueError(f"unknown log level '{levelname}'")
+            raise ValidationError(f"unknown log level '{levelname}'; use one of {', '.join(logging.getLevelNamesMapping())}")
         self.uuid = uuid or str(uuid_module.uuid4())
         self._node = node
         self.levelname = levelname.upper()

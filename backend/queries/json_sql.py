@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, and_, func, literal, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 
 from .filters import JsonFilter
 
@@ -23,8 +23,10 @@ def json_condition(column: Any, condition: JsonFilter, dialect: str) -> ColumnEl
 
 def _postgresql(column: Any, condition: JsonFilter) -> ColumnElement[bool]:
     target = type_coerce(column, JSONB)
-    if condition.keys:
-        target = type_coerce(target.op("#>")(literal(condition.keys, type_=ARRAY(Text))), JSONB)
+    # `->` with a text key reads object members only (`#>` would also index arrays by digit keys,
+    # which SQLite's `$."0"` path does not): path keys are object keys on both databases.
+    for key in condition.keys:
+        target = type_coerce(target.op("->")(literal(key, type_=Text)), JSONB)
     if condition.op == "contains":
         return target.op("@>")(literal(json.dumps(condition.value)).cast(JSONB)).is_(True)
     # `?` also matches string elements of arrays: require an object so that both databases agree.

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Config
-from ..errors import SchemaVersionError
+from ..errors import SchemaVersionError, StorageError
 from ..queries.nodes import CreationStatistics, get_creation_statistics
 from ..store import migrations_runner
 from ..store.database import create_database_engine
@@ -71,14 +72,29 @@ def migrate_profile(name: str | None = None) -> ActionResult:
     try:
         head = migrations_runner.head_revision()
         current = migrations_runner.current_revision(engine)
-        if current == head:
+        start = None
+        if current is None and not migrations_runner.is_empty(engine):
+            start = migrations_runner.revision_of_unversioned(engine)
+            if start is None:
+                raise SchemaVersionError(
+                    f"the store of profile '{profile.name}' has tables but no schema version, and they match "
+                    "no version of provtop; restore it from a backup"
+                )
+        elif current == head:
             return ActionResult(message=f"profile '{profile.name}' is at schema version {head} already")
-        if current is not None and current not in migrations_runner.known_revisions():
+        elif current is not None and current not in migrations_runner.known_revisions():
             raise SchemaVersionError(
                 f"the store of profile '{profile.name}' has schema version {current}, newer than this "
                 f"provtop's {head}; upgrade provtop instead"
             )
-        migrations_runner.upgrade_to_head(engine)
+        try:
+            migrations_runner.upgrade_to_head(engine, from_revision=start)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StorageError(
+                f"migrating the store of profile '{profile.name}' failed and changed nothing: {reason}"
+            ) from None
     finally:
         engine.dispose()
-    return ActionResult(message=f"profile '{profile.name}' migrated from {current or 'empty'} to {head}")
+    was = current or (f"no recorded version (tables of {start})" if start else "empty")
+    return ActionResult(message=f"profile '{profile.name}' migrated from {was} to {head}")

@@ -24,6 +24,8 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # LIKE is case sensitive on PostgreSQL; filters must give the same answers here.
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
     dbapi_connection.create_function("json_contains", 2, _sqlite_json_contains, deterministic=True)
 
@@ -31,7 +33,10 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
 def _begin(connection: Any) -> None:
     # Writers take the write lock when their transaction starts, so two writers queue on
     # busy_timeout instead of failing on a stale snapshot; readers never wait for writers.
-    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # VACUUM and friends run outside any transaction
+    immediate = options.get("sqlite_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -48,7 +53,7 @@ def parse_url(url: str) -> str:
     """Check that `url` names a supported database; return the driver family."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
         raise InputError(
             f"malformed database URL '{url}'; expected e.g. postgresql+psycopg://user@host:5432/dbname"
         ) from None
@@ -64,7 +69,12 @@ def create_database_engine(url: str) -> Engine:
     """Create an engine and prove it can connect; fail with a one-line reason otherwise."""
     family = parse_url(url)
     if family == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # Unescaped UTF-8 in JSON text: SQLite's JSON paths do not match keys written as \uXXXX escapes.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+        )
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin)
     else:

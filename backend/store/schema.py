@@ -151,3 +151,80 @@ class LogRow(Base):
     levelname: Mapped[str] = mapped_column(String(50))
     message: Mapped[str] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+
+
+# --- engine (schema 0002) -------------------------------------------------------------------
+
+
+class EngineRow(Base):
+    """A running (or stopped) engine and its heartbeat: `process list` reports engine health from it."""
+
+    __tablename__ = "engines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    stopped: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class ProcessLeaseRow(Base):
+    """One row per active process: which engine runs it, until when. No owner or an expired
+    lease means any engine may take the process over."""
+
+    __tablename__ = "process_leases"
+
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True)
+    engine_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProcessCheckpointRow(Base):
+    """Where an active process is in its lifecycle, written before the next step starts."""
+
+    __tablename__ = "process_checkpoints"
+
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProcessControlRow(Base):
+    """A durable kill, pause or play request; the engine owning the process carries it out."""
+
+    __tablename__ = "process_control_requests"
+    __table_args__ = (
+        _partial_unique("uq_control_one_pending", ("node_id", "action"), "status = 'pending'"),
+        Index("ix_control_status_node", "status", "node_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+    handled: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class RemoteJobRow(Base):
+    """A job handed to a scheduler: kept after its node is gone, so no remote job is forgotten."""
+
+    __tablename__ = "remote_jobs"
+    __table_args__ = (UniqueConstraint("computer_id", "job_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id", ondelete="SET NULL"), index=True)
+    computer_id: Mapped[int] = mapped_column(ForeignKey("computers.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(64))
+    workdir: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(32), default="queued")
+    submitted: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    cancel_requested: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    cancel_confirmed: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    orphaned_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)

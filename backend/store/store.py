@@ -101,6 +101,11 @@ def check_schema(engine: Engine, *, name: str, create: bool) -> None:
     current = migrations_runner.current_revision(engine)
     if current == head:
         return
+    if current is None:
+        raise SchemaVersionError(
+            f"the store of profile '{name}' has no schema version (older than this provtop's {head}): "
+            "run `provtop storage migrate`"
+        )
     if current in migrations_runner.known_revisions():
         raise SchemaVersionError(
             f"the store of profile '{name}' has schema version {current}, this provtop uses {head}: "

@@ -52,6 +52,11 @@ class Float(_BaseType):
     Attributes = _value_attributes("FloatAttributes", StrictFloat)
     _python_type = float
 
+    @property
+    def value(self) -> float:
+        # PostgreSQL's jsonb keeps numbers as numerics, so 1e300 may come back as an int.
+        return float(self._attributes["value"])
+
 
 class Str(_BaseType):
     node_type: ClassVar[str] = "data.core.str.Str."
