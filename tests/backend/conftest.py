@@ -27,13 +27,6 @@ def loaded_profile(name: str | None = None) -> Iterator[Store]:
         opened.close()
 
 
-@pytest.fixture
-def provtop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private PROVTOP_HOME, so no test sees the user's configuration or another test's."""
-    home = tmp_path / "provtop-home"
-    monkeypatch.setenv("PROVTOP_HOME", str(home))
-    return home
-
 
 @pytest.fixture
 def store(provtop_home: Path) -> Iterator[Store]:

@@ -13,12 +13,6 @@ from provtop.backend.profiles import load_profile, setup_profile
 from provtop.backend.store.store import Store
 
 
-@pytest.fixture
-def provtop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "provtop-home"
-    monkeypatch.setenv("PROVTOP_HOME", str(home))
-    return home
-
 
 @pytest.fixture
 def store(provtop_home: Path) -> Iterator[Store]:

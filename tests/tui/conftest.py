@@ -35,12 +35,6 @@ def freeze_times(service: Service) -> None:
 
 
 @pytest.fixture
-def provtop_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PROVTOP_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
 def empty_service(provtop_home: Path) -> Iterator[Service]:
     service = Service.open()
     with service.store.transaction() as session:
