@@ -1,0 +1,101 @@
+"""Control requests (pause, play; kill comes with issue 6) as durable rows in the store.
+
+A client writes a request with `request()`; the engine that owns the process reads pending
+requests every `interval` seconds and carries them out, so requests survive restarts and need
+no broker. A new request of the same action replaces a pending one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..store.schema import ProcessControlRow, ProcessLeaseRow
+from ..store.store import Store
+from .leases import utcnow
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+ACTIONS = ("pause", "play", "kill")
+
+
+def request(store: Store, node_id: int, action: str, options: dict[str, Any] | None = None) -> int:
+    """Record a request for process `node_id`; a pending one of the same action is superseded."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    with store.transaction() as session:
+        session.execute(
+            update(ProcessControlRow)
+            .where(ProcessControlRow.node_id == node_id, ProcessControlRow.action == action,
+                   ProcessControlRow.status == "pending")
+            .values(status="superseded", handled=utcnow())
+        )
+        row = ProcessControlRow(node_id=node_id, action=action, status="pending", options=dict(options or {}),
+                                message="", created=utcnow())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _finish(session: Session, request_id: int, status: str, message: str) -> None:
+    session.execute(
+        update(ProcessControlRow).where(ProcessControlRow.id == request_id)
+        .values(status=status, message=message, handled=utcnow())
+    )
+
+
+class ControlRequests:
+    """The engine's side: pause flags and play waiters for the processes it runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._pause: set[int] = set()
+        self._play: dict[int, asyncio.Event] = {}
+
+    def pause_requested(self, pk: int) -> bool:
+        return pk in self._pause
+
+    async def wait_for_play(self, pk: int) -> None:
+        self._pause.discard(pk)
+        event = self._play.setdefault(pk, asyncio.Event())
+        try:
+            await event.wait()
+        finally:
+            self._play.pop(pk, None)
+
+    async def poll_once(self) -> None:
+        engine_id = self.engine.id
+
+        def pending() -> list[tuple[int, int, str]]:
+            with self.engine.store.reading() as session:
+                owned = select(ProcessLeaseRow.node_id).where(ProcessLeaseRow.engine_id == engine_id)
+                rows = session.execute(
+                    select(ProcessControlRow.id, ProcessControlRow.node_id, ProcessControlRow.action)
+                    .where(ProcessControlRow.status == "pending", ProcessControlRow.node_id.in_(owned))
+                    .order_by(ProcessControlRow.id)
+                ).all()
+                return [(r[0], r[1], r[2]) for r in rows]
+
+        requests = await self.engine.io.read(pending)
+        finished: list[tuple[int, str, str]] = []
+        for request_id, pk, action in requests:
+            if action == "pause":
+                self._pause.add(pk)
+                finished.append((request_id, "done", "pause requested: the process pauses at its next step"))
+            elif action == "play":
+                self._pause.discard(pk)
+                if pk in self._play:
+                    self._play[pk].set()
+                    finished.append((request_id, "done", "played"))
+                elif pk in self.engine.running and not self.engine.running[pk].node.get_attribute("paused"):
+                    finished.append((request_id, "done", "not paused: nothing to play"))
+        if finished:
+            def write(session: Session) -> None:
+                for request_id, status, message in finished:
+                    _finish(session, request_id, status, message)
+
+            await self.engine.io.write(write)

@@ -1,0 +1,137 @@
+"""The `slurm` scheduler: sbatch scripts from the resources, one squeue for all jobs of a computer.
+
+A job that left squeue is looked up with `scontrol show job`, then with `sacct` where accounting
+exists; a job that none of them knows any more has finished (squeue and scontrol keep running
+and pending jobs, so absence after both means the job ended, not that it is lost).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+
+from provtop.transports import Transport
+
+from .base import STDERR_NAME, STDOUT_NAME, JobInfo, JobState, JobTemplate, Scheduler, SchedulerError, SubmitRejected
+
+# squeue's short codes and scontrol/sacct's long names; unknown codes are UNDETERMINED.
+_STATES: dict[str, JobState] = {}
+for _codes, _state in (
+    (("PD", "PENDING", "CF", "CONFIGURING", "RQ", "REQUEUED", "RF", "REQUEUE_FED", "RS", "RESIZING"), JobState.QUEUED),
+    (("RH", "REQUEUE_HOLD", "RD", "RESV_DEL_HOLD"), JobState.QUEUED_HELD),
+    (("R", "RUNNING", "CG", "COMPLETING", "SO", "STAGE_OUT", "SI", "SIGNALING"), JobState.RUNNING),
+    (("S", "SUSPENDED", "ST", "STOPPED"), JobState.SUSPENDED),
+    (
+        ("CD", "COMPLETED", "F", "FAILED", "CA", "CANCELLED", "TO", "TIMEOUT", "NF", "NODE_FAIL", "BF", "BOOT_FAIL",
+         "DL", "DEADLINE", "OOM", "OUT_OF_MEMORY", "PR", "PREEMPTED", "RV", "REVOKED", "SE", "SPECIAL_EXIT"),
+        JobState.DONE,
+    ),
+):
+    for _code in _codes:
+        _STATES[_code] = _state
+
+_PERMANENT = ("invalid account", "invalid partition", "invalid qos", "requested node configuration is not available",
+              "memory specification can not be satisfied", "invalid feature", "batch job submission failed: invalid")
+_GONE = ("invalid job id", "job/step already completing or completed", "already completing", "already completed")
+_SUBMITTED = re.compile(r"(?:Submitted batch job\s+)?(\d+)(?:;\S+)?\s*$")
+
+
+def state_of(raw: str) -> JobState:
+    """Map a squeue code or a long state name (`CANCELLED by 0`, `CANCELLED+` too) to a JobState."""
+    key = raw.strip().split(" ")[0].rstrip("+").upper()
+    return _STATES.get(key, JobState.UNDETERMINED)
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{days}-{hours:02d}:{minutes:02d}:{secs:02d}" if days else f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+class SlurmScheduler(Scheduler):
+    name = "slurm"
+
+    def header_lines(self, template: JobTemplate) -> list[str]:
+        r = template.resources
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", template.job_name)[:128] or "provtop"
+        lines = [
+            "#SBATCH --no-requeue",
+            f"#SBATCH --job-name={name}",
+            f"#SBATCH --output={STDOUT_NAME}",
+            f"#SBATCH --error={STDERR_NAME}",
+            f"#SBATCH --nodes={r.num_machines}",
+            f"#SBATCH --ntasks-per-node={r.tasks_per_machine}",
+            f"#SBATCH --cpus-per-task={r.cpus_per_task}",
+        ]
+        if r.wallclock_seconds:
+            lines.append(f"#SBATCH --time={_duration(r.wallclock_seconds)}")
+        if r.memory_mb is not None:
+            lines.append(f"#SBATCH --mem={r.memory_mb}")  # 0 is meaningful: the whole node's memory
+        for option, value in (("account", r.account), ("partition", r.partition), ("qos", r.qos)):
+            if value:
+                lines.append(f"#SBATCH --{option}={value}")
+        lines.extend(r.extra_lines)
+        return lines
+
+    def submit_command(self, script_name: str) -> str:
+        return f"sbatch --parsable {shlex.quote(script_name)}"
+
+    def parse_submit(self, exit_code: int, stdout: str, stderr: str) -> str:
+        text = stdout.strip().splitlines()
+        match = _SUBMITTED.match(text[-1].strip()) if text else None
+        if exit_code == 0 and match:
+            return match.group(1)
+        message = stderr.strip() or stdout.strip() or f"exit {exit_code}"
+        if any(marker in message.lower() for marker in _PERMANENT):
+            raise SubmitRejected(f"SLURM refused the job: {message}")
+        raise SchedulerError(f"sbatch failed (exit {exit_code}): {message}")
+
+    async def poll(self, transport: Transport, job_ids: Sequence[str]) -> dict[str, JobInfo]:
+        ids = list(dict.fromkeys(job_ids))
+        if not ids:
+            return {}
+        # Two ids at least, so that squeue answers 0 for a list with forgotten jobs (AiiDA's trick).
+        listed = ids if len(ids) > 1 else ids * 2
+        code, stdout, stderr = await self.run(
+            transport, ["squeue", "--noheader", "--states=all", f"--jobs={','.join(listed)}", "--format=%i|%t|%r"]
+        )
+        found: dict[str, JobInfo] = {}
+        if code == 0:
+            for line in stdout.splitlines():
+                parts = line.strip().split("|")
+                if len(parts) == 3 and parts[0] in ids:
+                    reason = parts[2] if parts[2] not in ("None", "(null)", "") else None
+                    found[parts[0]] = JobInfo(job_id=parts[0], state=state_of(parts[1]), raw_state=parts[1], reason=reason)
+        elif not any(marker in stderr.lower() for marker in _GONE):
+            raise SchedulerError(f"squeue failed (exit {code}): {stderr.strip()}")
+        for job_id in ids:
+            if job_id not in found:
+                found[job_id] = await self._look_up(transport, job_id)
+        return found
+
+    async def _look_up(self, transport: Transport, job_id: str) -> JobInfo:
+        code, stdout, stderr = await self.run(transport, ["scontrol", "show", "job", job_id])
+        if code == 0:
+            fields = dict(re.findall(r"(\w+)=(\S*)", stdout))
+            raw = fields.get("JobState", "")
+            reason = fields.get("Reason")
+            return JobInfo(job_id=job_id, state=state_of(raw), raw_state=raw,
+                           reason=None if reason in (None, "None") else reason, exit_code=fields.get("ExitCode"))
+        if not any(marker in stderr.lower() for marker in _GONE):
+            raise SchedulerError(f"scontrol show job {job_id} failed (exit {code}): {stderr.strip()}")
+        code, stdout, _ = await self.run(
+            transport, ["sacct", "-X", "-n", "-P", "-j", job_id, "-o", "JobIDRaw,State,ExitCode"]
+        )
+        if code == 0:
+            for line in stdout.splitlines():
+                parts = line.split("|")
+                if len(parts) == 3 and parts[0] == job_id:
+                    return JobInfo(job_id=job_id, state=state_of(parts[1]), raw_state=parts[1], exit_code=parts[2])
+        return JobInfo(job_id=job_id, state=JobState.DONE, raw_state="gone from squeue and scontrol")
+
+    async def kill(self, transport: Transport, job_id: str) -> None:
+        code, _, stderr = await self.run(transport, ["scancel", job_id])
+        if code != 0 and not any(marker in stderr.lower() for marker in _GONE):
+            raise SchedulerError(f"scancel {job_id} failed (exit {code}): {stderr.strip()}")
