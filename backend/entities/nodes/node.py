@@ -8,47 +8,28 @@ from __future__ import annotations
 import base64
 import copy
 import uuid as uuid_module
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, BinaryIO, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import Connection, bindparam, insert, select, update
+from pydantic import BaseModel, Field, create_model
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from ...errors import ModificationNotAllowed, NotExistent, ValidationError
-from ...store.schema import ComputerRow, LinkRow, NodeRow, UserRow
+from ...store.schema import ComputerRow, NodeRow, UserRow
 from ...store.store import Store
 from ..computers import Computer
 from ..entity import Entity, EntityModel, validate_model
-from ..links import LinkTriple, LinkType, validate_endpoints, validate_label
+from ..links import LinkType
 from ..users import User
-from .repository_paths import normalise_repository_path
+from .node_files import FileEntry, NodeFiles
+from .node_links import NodeLinks
 
 # Built once: constructing a statement costs about as much as executing it.
 _INSERT_NODE = insert(NodeRow)
-_INSERT_LINKS = insert(LinkRow)
 _UPDATE_NODE = update(NodeRow).where(NodeRow.id == bindparam("node_pk"))  # SET: the columns given
-_OUTPUT_LABEL_TAKEN = (
-    select(LinkRow.id)
-    .where(LinkRow.input_id == bindparam("source"), LinkRow.type == bindparam("type"))
-    .where(LinkRow.label == bindparam("label"))
-    .limit(1)
-)
-_OUTPUT_LINK_TYPES = (LinkType.CREATE, LinkType.RETURN)
-_LinkValues = tuple[int, str, str]  # source pk, link type, label
-
-
-class FileEntry(BaseModel):
-    """One file of a node: the repository object holding its bytes, and its size."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    key: str = Field(description="sha256 of the content; the object's name in the repository.")
-    size: int = Field(ge=0)
 
 
 class NodeModel(EntityModel):
@@ -69,7 +50,7 @@ class NodeModel(EntityModel):
     )
 
 
-class Node(Entity):
+class Node(NodeFiles, NodeLinks, Entity):
     """Base of data and process nodes; subclasses set `node_type` and may declare `Attributes`."""
 
     Model: ClassVar[type[NodeModel]] = NodeModel
@@ -227,162 +208,9 @@ class Node(Entity):
         if self.is_stored:
             self._persist(extras=self._extras)
 
-    # -- files ------------------------------------------------------------------------------
-
-    def put_object_from_stream(self, stream: BinaryIO, path: str) -> None:
-        self._check_mutable("files")
-        relpath = normalise_repository_path(path)
-        key, size = self.store_backend.repository.put_stream(stream)
-        self._add_file(relpath, FileEntry(key=key, size=size))
-
-    def put_object_from_bytes(self, content: bytes, path: str) -> None:
-        self._check_mutable("files")
-        relpath = normalise_repository_path(path)
-        key, size = self.store_backend.repository.put_bytes(content)
-        self._add_file(relpath, FileEntry(key=key, size=size))
-
-    def put_object_from_file(self, source: Path, path: str) -> None:
-        with open(source, "rb") as handle:
-            self.put_object_from_stream(handle, path)
-
-    def put_object_from_tree(self, source: Path, path: str = "") -> None:
-        """Copy every file under the directory `source` into the node, below `path`."""
-        for item in sorted(source.rglob("*")):
-            if item.is_file():
-                relative = item.relative_to(source).as_posix()
-                self.put_object_from_file(item, f"{path}/{relative}" if path else relative)
-
-    def _add_file(self, relpath: str, entry: FileEntry) -> None:
-        for existing in self._files:
-            if existing.startswith(relpath + "/") or relpath.startswith(existing + "/"):
-                raise ValidationError(f"'{relpath}' clashes with '{existing}': a path is either a file or a folder")
-        self._files[relpath] = entry
-        if self.is_stored:
-            self._persist(repository_metadata=self._files_json())
-
-    def _files_json(self) -> dict[str, Any]:
-        return {path: entry.model_dump() for path, entry in self._files.items()}
-
-    def list_files(self) -> dict[str, FileEntry]:
-        """Every file of the node, by relative path."""
-        return dict(self._files)
-
-    def list_object_names(self, path: str = "") -> list[str]:
-        """Names directly below `path` (files and folders), like a directory listing."""
-        prefix = normalise_repository_path(path) + "/" if path else ""
-        names = {rel[len(prefix) :].split("/", 1)[0] for rel in self._files if rel.startswith(prefix)}
-        if prefix and not names:
-            raise NotExistent(f"node {self.pk} has no folder '{path}'")
-        return sorted(names)
-
-    def _file_entry(self, path: str) -> FileEntry:
-        relpath = normalise_repository_path(path)
-        try:
-            return self._files[relpath]
-        except KeyError:
-            raise NotExistent(f"node {self.pk or self.uuid} has no file '{relpath}'") from None
-
-    def open(self, path: str) -> BinaryIO:
-        return self.store_backend.repository.open(self._file_entry(path).key)
-
-    def get_object_content(self, path: str) -> bytes:
-        return self.store_backend.repository.get_bytes(self._file_entry(path).key)
-
-    # -- links ------------------------------------------------------------------------------
-
-    def add_incoming(self, source: Node, link_type: LinkType, label: str) -> None:
-        """Link `source` -> self. Queued until self is stored; a stored target accepts only RETURN."""
-        link_type = LinkType(link_type)
-        validate_label(label)
-        validate_endpoints(source, self, link_type)
-        if source.is_stored and not source.accepts_outgoing_links:
-            raise ModificationNotAllowed(f"node {source.pk} is sealed and takes no new outgoing links")
-        if not self.is_stored:
-            self._check_pending_link(source, link_type, label)
-            self._pending_links.append((source, link_type, label))
-            return
-        if link_type is not LinkType.RETURN:
-            raise ModificationNotAllowed(f"a {link_type.value} link cannot be added to stored node {self.pk}")
-        if not source.is_stored:
-            raise ValidationError(f"store the source {type(source).__name__} before linking it")
-        with self.store_backend.transaction() as session:
-            connection = session.connection()
-            self._insert_links(connection, self._checked_links(connection, [(source, link_type, label)]))
-
-    @property
-    def accepts_outgoing_links(self) -> bool:
-        return True
-
-    def _check_pending_link(self, source: Node, link_type: LinkType, label: str) -> None:
-        for pending_source, pending_type, pending_label in self._pending_links:
-            if pending_type in (LinkType.INPUT_CALC, LinkType.INPUT_WORK) and pending_label == label:
-                raise ValidationError(f"this node has an input labelled '{label}' already")
-            if pending_type is LinkType.CREATE and link_type is LinkType.CREATE:
-                raise ValidationError("a data node has one creator only")
-            if pending_type in (LinkType.CALL_CALC, LinkType.CALL_WORK) and link_type in (
-                LinkType.CALL_CALC,
-                LinkType.CALL_WORK,
-            ):
-                raise ValidationError("a process has one caller only")
-            if (pending_source, pending_type, pending_label) == (source, link_type, label):
-                raise ValidationError(f"this node has a {link_type.value} link labelled '{label}' already")
-
     @staticmethod
-    def _checked_links(connection: Connection, links: Iterable[tuple[Node, LinkType, str]]) -> list[_LinkValues]:
-        """(source pk, type, label) of each link, once the rules that need the store hold.
-
-        Outputs created or returned by one source have unique labels: for a node being stored,
-        the only rule involving rows already stored (the pending links were checked as they were
-        queued). Checked before anything is written, so a refused node leaves nothing behind.
-        """
-        checked = []
-        for source, link_type, label in links:
-            if source.pk is None:
-                raise ValidationError(f"store the source {type(source).__name__} of link '{label}' first")
-            if link_type in _OUTPUT_LINK_TYPES:
-                taken = {"source": source.pk, "type": link_type.value, "label": label}
-                if connection.execute(_OUTPUT_LABEL_TAKEN, taken).first() is not None:
-                    raise ValidationError(f"node {source.pk} has a {link_type.value} output labelled '{label}' already")
-            checked.append((source.pk, link_type.value, label))
-        return checked
-
-    def _insert_links(self, connection: Connection, links: list[_LinkValues]) -> None:
-        if not links:
-            return
-        rows = [
-            {"input_id": source, "output_id": self.pk, "type": link_type, "label": label}
-            for source, link_type, label in links
-        ]
-        try:
-            connection.execute(_INSERT_LINKS, rows)
-        except IntegrityError:
-            # Only a concurrent writer gets here: the checks before cover every link rule.
-            raise ValidationError(
-                f"links into node {self.pk} break a link rule: one creator, one caller, and unique labels "
-                "for inputs and for created or returned outputs"
-            ) from None
-
-    def get_incoming(self, link_type: LinkType | None = None) -> list[LinkTriple]:
-        return self._neighbours(LinkRow.output_id, LinkRow.input_id, link_type)
-
-    def get_outgoing(self, link_type: LinkType | None = None) -> list[LinkTriple]:
-        return self._neighbours(LinkRow.input_id, LinkRow.output_id, link_type)
-
-    def _neighbours(self, own: Any, other: Any, link_type: LinkType | None) -> list[LinkTriple]:
-        if not self.is_stored:
-            return []
-        store = self.store_backend
-        query = (
-            select(NodeRow, LinkRow.type, LinkRow.label)
-            .join(LinkRow, other == NodeRow.id)
-            .where(own == self.pk)
-            .order_by(LinkRow.id)
-        )
-        if link_type is not None:
-            query = query.where(LinkRow.type == LinkType(link_type).value)
-        with store.reading() as session:
-            rows = session.execute(query).all()
-            return [LinkTriple(node_from_row(row, store), LinkType(kind), label) for row, kind, label in rows]
+    def from_row(row: NodeRow, store: Store) -> Node:
+        return node_from_row(row, store)
 
     # -- storing ----------------------------------------------------------------------------
 
