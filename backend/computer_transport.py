@@ -6,14 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from provtop.transports import Transport, TransportError, transport_for
+from provtop.transports.meter import TransferMeter
 
 from .entities.computers import Computer
 from .errors import RemoteError
 
 
-def transport_for_computer(computer: Computer) -> Transport:
-    """A new, unopened transport built from the computer's stored settings."""
-    settings = dict(computer.transport_settings)
+def transport_for_computer(computer: Computer, *, meter: TransferMeter | None = None) -> Transport:
+    """A new, unopened transport built from the computer's stored settings, counted by `meter` if given."""
+    settings: dict[str, object] = dict(computer.transport_settings)
+    if meter is not None:
+        settings["meter"] = meter
     if computer.transport_type != "local":
         settings.setdefault("host", computer.hostname)
     return transport_for(computer.transport_type, {"label": computer.label, **settings})

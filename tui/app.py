@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 import provtop.styles
 from provtop.backend.errors import ProvtopError
+from provtop.backend.service.monitor_engine import EngineChoice
 from provtop.backend.service.monitor_events import EventBatch
 from provtop.backend.service.snapshots import MonitorStatus
 
@@ -64,12 +65,15 @@ class ProvtopApp(App[int]):
         self.monitor_status: MonitorStatus | None = None
         self.frozen = False
         self._held = EventBatch()
+        self.engine_choice: EngineChoice | None = None  # set by the CLI when it hosts the engine
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         if self.keymap:
             self.set_keymap(self.keymap)
         self._load_status()
+        if self.engine_choice is not None and self.engine_choice.mode == "external":
+            self.notify(self.engine_choice.message, title="Engine runs elsewhere", timeout=8)
         if self.live:
             self.run_worker(self._follow_events, name="events", group="events", exclusive=True, exit_on_error=False)
             self.set_interval(1.0, self._tick)

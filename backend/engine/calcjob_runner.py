@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from provtop.transports import NotFound, Transport
+from provtop.transports import AlreadyExists, NotFound, PermissionDenied, Transport
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,8 +40,11 @@ from ..processes.spec import ERROR_MISSING_OUTPUT, ERROR_NO_RETRIEVED_FOLDER, Ex
 from ..schedulers import JobState, JobTemplate, Scheduler, SubmitRejected, scheduler_for
 from ..schedulers.base import STDERR_NAME, STDOUT_NAME
 from ..store.schema import RemoteJobRow
+from .backoff import with_backoff
+from .errors import StashFailed
 from .leases import utcnow
 from .runner import ProcessRunner
+from .stashing import stash_files
 
 STEPS = ("upload", "submit", "update", "stash", "retrieve", "parse")
 CALC_STATES = {"upload": "uploading", "submit": "submitting", "update": "withscheduler", "stash": "stashing",
@@ -147,12 +150,14 @@ class CalcJobRunner(ProcessRunner):
                 remote.add_incoming(node, LinkType.CREATE, "remote_folder")
                 remote.store()
 
-            await self.save("submit", data={"remote_workdir": self.workdir, "job": spec.model_dump(mode="json")},
+            next_step = "stash" if spec.skip_submit and (spec.stash or self.options.stash) else \
+                "retrieve" if spec.skip_submit else "submit"
+            await self.save(next_step, data={"remote_workdir": self.workdir, "job": spec.model_dump(mode="json")},
                             attributes={"remote_workdir": self.workdir,
                                         "retrieve_list": spec.retrieve_list}, also=record)
         finally:
             await asyncio.to_thread(shutil.rmtree, sandbox, True)
-        return "submit"
+        return next_step
 
     def _prepare(self, sandbox: Path) -> tuple[JobSpec, list[str]]:
         """Run the user's prepare, write the job script; copy local files. Returns the files to keep."""
@@ -241,31 +246,30 @@ class CalcJobRunner(ProcessRunner):
     # -- stash --------------------------------------------------------------------------------
 
     async def _stash(self) -> str:
-        """Copy or archive files next to the job; a failure is reported and the job goes on."""
-        stash = self._job_spec().stash or self.options.stash
+        """Copy or archive files next to the job; a failure is reported (log, status, `stash_error`), the job goes on."""
+        spec = self._job_spec()
+        stash = spec.stash or self.options.stash
         assert stash is not None
-        uuid = self.node.uuid
+        source_dir = spec.stash_source.path if spec.stash_source else self.workdir
+        uuid = spec.stash_source.uuid if spec.stash_source else self.node.uuid
         target = posixpath.join(stash.target_base, uuid[:2], uuid[2:4], uuid[4:])
         if stash.stash_mode != "copy":
             target = f"{target}.{stash.stash_mode}"
 
         async def run_stash() -> None:
-            async with self.engine.transports.use(self.computer) as transport:
-                if stash.stash_mode == "copy":
-                    await transport.mkdir(target, parents=True)
-                    for pattern in stash.source_list:
-                        for match in await transport.glob(posixpath.join(self.workdir, pattern)):
-                            await transport.copy(match, target, dereference=stash.dereference)
-                else:
-                    await transport.mkdir(posixpath.dirname(target), parents=True)
-                    await transport.compress(stash.stash_mode, stash.source_list, target, self.workdir,
-                                             dereference=stash.dereference)
+            try:
+                async with self.engine.transports.use(self.computer) as transport:
+                    await stash_files(transport, stash, source_dir, target)
+            except (PermissionDenied, NotFound, AlreadyExists) as exc:
+                raise StashFailed(str(exc)) from exc
 
         try:
-            await self.transport_step("stash", run_stash)
-        except Exception as exc:
-            await self.engine.report(self.node, f"stashing failed: {exc}", "WARNING")
-            await self.save("retrieve", attributes={"stash_error": str(exc)})
+            await with_backoff("stash", run_stash, self.engine.retry_policy())
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the job goes on to retrieve and parse
+            message = f"stashing failed ({stash.stash_mode} of {', '.join(stash.source_list)} to {target}): {exc}"
+            await self.engine.report(self.node, message, "WARNING")
+            await self.save("retrieve", attributes={"stash_error": message,
+                                                    "process_status": f"{message}; retrieving the results"})
             return "retrieve"
         node = self.node
         kind = RemoteStashFolderData if stash.stash_mode == "copy" else RemoteStashCompressedData

@@ -1,4 +1,4 @@
-"""Control requests (pause, play; kill comes with issue 6) as durable rows in the store.
+"""Control requests (pause, play, kill) as durable rows in the store.
 
 A client writes a request with `request()`; the engine that owns the process reads pending
 requests every `interval` seconds and carries them out, so requests survive restarts and need
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..entities import ProcessNode, load_node
 from ..store.schema import ProcessControlRow, ProcessLeaseRow
 from ..store.store import Store
 from .leases import utcnow
@@ -48,6 +49,12 @@ def _finish(session: Session, request_id: int, status: str, message: str) -> Non
     )
 
 
+def _unpause(pk: int, store: Store) -> None:
+    node = load_node(pk, store)
+    if isinstance(node, ProcessNode) and not node.is_terminated and node.get_attribute("paused"):
+        node.set_attribute_many({"paused": False, "process_status": "Resumed"})
+
+
 class ControlRequests:
     """The engine's side: pause flags and play waiters for the processes it runs."""
 
@@ -70,19 +77,23 @@ class ControlRequests:
     async def poll_once(self) -> None:
         engine_id = self.engine.id
 
-        def pending() -> list[tuple[int, int, str]]:
+        def pending() -> list[tuple[int, int, str, dict[str, Any]]]:
             with self.engine.store.reading() as session:
                 owned = select(ProcessLeaseRow.node_id).where(ProcessLeaseRow.engine_id == engine_id)
                 rows = session.execute(
-                    select(ProcessControlRow.id, ProcessControlRow.node_id, ProcessControlRow.action)
+                    select(ProcessControlRow.id, ProcessControlRow.node_id, ProcessControlRow.action,
+                           ProcessControlRow.options)
                     .where(ProcessControlRow.status == "pending", ProcessControlRow.node_id.in_(owned))
                     .order_by(ProcessControlRow.id)
                 ).all()
-                return [(r[0], r[1], r[2]) for r in rows]
+                return [(r[0], r[1], r[2], dict(r[3] or {})) for r in rows]
 
         requests = await self.engine.io.read(pending)
         finished: list[tuple[int, str, str]] = []
-        for request_id, pk, action in requests:
+        kills = [(request_id, pk, options) for request_id, pk, action, options in requests if action == "kill"]
+        if kills:
+            self.engine.kills.handle(kills)
+        for request_id, pk, action, _ in requests:
             if action == "pause":
                 self._pause.add(pk)
                 finished.append((request_id, "done", "pause requested: the process pauses at its next step"))
@@ -93,6 +104,14 @@ class ControlRequests:
                     finished.append((request_id, "done", "played"))
                 elif pk in self.engine.running and not self.engine.running[pk].node.get_attribute("paused"):
                     finished.append((request_id, "done", "not paused: nothing to play"))
+                else:
+                    # Paused while no engine ran it, and not at a pause point yet: clearing the flag is enough.
+                    runner = self.engine.running.get(pk)
+                    if runner is not None:
+                        await runner.save(attributes={"paused": False, "process_status": "Resumed"})
+                    else:
+                        await self.engine.fenced_write(pk, lambda session, pk=pk: _unpause(pk, self.engine.store))
+                    finished.append((request_id, "done", "played"))
         if finished:
             def write(session: Session) -> None:
                 for request_id, status, message in finished:

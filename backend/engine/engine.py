@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from provtop.transports.meter import TransferMeter, tag_process
+
 from ..entities import CalcJobNode, Log, Node, ProcessNode, WorkflowNode, load_node
 from ..entities.current import get_store, set_current_store
 from ..entities.nodes.process import TERMINAL_STATES
@@ -37,6 +39,7 @@ from .control import ControlRequests
 from .errors import EngineError, LeaseLost
 from .events import EventBus
 from .job_poller import JobPoller
+from .killing import EngineKills
 from .runner import ProcessRunner
 from .store_io import StoreIO
 from .submit_batcher import SubmitBatcher
@@ -73,6 +76,7 @@ class Engine:
         control_interval: float = 1.0,
         max_processes: int = 10_000,
         retry_policy: RetryPolicy | None = None,
+        transfer_meter: TransferMeter | None = None,
     ) -> None:
         self.store = store
         self.id = str(uuid.uuid4())
@@ -84,10 +88,11 @@ class Engine:
         self._policy_cache: tuple[float, RetryPolicy] | None = None
         self.io = StoreIO(store)
         self.events = EventBus()
-        self.transports = TransportPool()
+        self.transports = TransportPool(meter=transfer_meter)
         self.poller = JobPoller(self)
         self.submitter = SubmitBatcher(self)
         self.control = ControlRequests(self)
+        self.kills = EngineKills(self)
         self.lag = LoopLag()
         self.running: dict[int, ProcessRunner] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -116,6 +121,7 @@ class Engine:
         for task in [*self._loops, *self._tasks.values()]:
             task.cancel()
         await asyncio.gather(*self._loops, *self._tasks.values(), return_exceptions=True)
+        await self.kills.close()
         await self.poller.close()
         await self.transports.close()
         with contextlib.suppress(Exception):
@@ -197,7 +203,8 @@ class Engine:
                 return  # terminated meanwhile
             runner = self._runner_for(node, checkpoint)
             self.running[pk] = runner
-            await runner.run()
+            with tag_process(pk):  # the transfer meter counts this process's bytes under its pk
+                await runner.run()
         except LeaseLost:
             logger.info("process %s was taken over by another engine", pk)
         except asyncio.CancelledError:

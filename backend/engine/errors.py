@@ -25,3 +25,7 @@ class TransportTaskFailed(RemoteError):
 
 class ReplayMismatch(EngineError):
     """A resumed workflow asked for children that its first run did not; the rule was broken."""
+
+
+class StashFailed(EngineError):
+    """Stashing cannot succeed by retrying (no permission, nothing to stash, target exists)."""

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from provtop.transports import ConnectionLost, Transport, TransportError, TransportTimeout
+from provtop.transports.meter import TransferMeter
 
 from ..computer_transport import transport_for_computer
 from ..entities.computers import Computer
@@ -28,7 +29,8 @@ def _connection_suspect(exc: BaseException) -> bool:
 
 
 class TransportPool:
-    def __init__(self) -> None:
+    def __init__(self, *, meter: TransferMeter | None = None) -> None:
+        self.meter = meter  # counts every transport's bytes (the TUI's Transfers view), if given
         self._transports: dict[int, Transport] = {}
         self._opening: dict[int, asyncio.Lock] = {}
         self._slots: dict[int, asyncio.Semaphore] = {}
@@ -53,7 +55,7 @@ class TransportPool:
         async with self._opening.setdefault(key, asyncio.Lock()):
             transport = self._transports.get(key)
             if transport is None or not transport.is_open:
-                transport = transport_for_computer(computer)
+                transport = transport_for_computer(computer, meter=self.meter)
                 await transport.open()
                 self._transports[key] = transport
             return transport

@@ -6,6 +6,7 @@ from .calcfunction import calcfunction
 from .calcjob import CalcJob, CalcJobOptions, JobSpec, LocalCopy, ProcessMetadata, RemoteCopy, StashOptions
 from .launch import submit
 from .shelljob import ShellJob
+from .stash import StashCalculation
 from .spec import ExitCode, Port, ProcessInputs, ProcessSpec
 from .workflow import ChildResult, WorkflowContext, workflow
 
@@ -22,6 +23,7 @@ __all__ = [
     "ProcessSpec",
     "RemoteCopy",
     "ShellJob",
+    "StashCalculation",
     "StashOptions",
     "WorkflowContext",
     "calcfunction",

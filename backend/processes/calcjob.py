@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..entities import CalcJobNode, Data, FolderData
 from ..errors import NotExistent
@@ -38,6 +38,21 @@ class StashOptions(BaseModel):
     target_base: str
     source_list: list[str] = Field(default_factory=lambda: ["*"])
     dereference: bool = False
+
+    @field_validator("target_base")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"target_base must be an absolute path on the computer, not '{value}'")
+        return value
+
+    @field_validator("source_list")
+    @classmethod
+    def _relative(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if pattern.startswith("/") or ".." in pattern.split("/"):
+                raise ValueError(f"source_list entries are globs relative to the working directory, not '{pattern}'")
+        return value
 
 
 class CalcJobOptions(BaseModel):
@@ -79,6 +94,13 @@ class RemoteCopy(BaseModel):
     target: str
 
 
+class StashSource(BaseModel):
+    """A folder to stash other than the job's working directory (what StashCalculation stashes)."""
+
+    path: str
+    uuid: str
+
+
 class JobSpec(BaseModel):
     """What `prepare` returns: the command and the file movements around it.
 
@@ -94,6 +116,8 @@ class JobSpec(BaseModel):
     remote_symlink_list: list[RemoteCopy] = Field(default_factory=list)
     retrieve_list: list[str] = Field(default_factory=list, description="Globs relative to the working directory.")
     stash: StashOptions | None = None
+    skip_submit: bool = Field(default=False, description="No scheduler job: upload, then stash and retrieve.")
+    stash_source: StashSource | None = Field(default=None, description="Stash this folder instead of the job's own.")
 
 
 class CalcJob:

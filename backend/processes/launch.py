@@ -15,7 +15,16 @@ from typing import Any, Literal
 
 from ..engine import checkpoints, leases
 from ..engine.checkpoints import Checkpoint
-from ..entities import Computer, InstalledCode, LinkType, Node, ProcessNode, ProcessState, WorkChainNode
+from ..entities import (
+    Computer,
+    InstalledCode,
+    LinkType,
+    Node,
+    ProcessNode,
+    ProcessState,
+    RemoteData,
+    WorkChainNode,
+)
 from ..entities.current import get_store
 from ..entities.entity import validate_model
 from ..errors import InputError, ValidationError
@@ -91,6 +100,9 @@ def _computer_for(flat: Mapping[str, Node], metadata: ProcessMetadata, store: St
     code = flat.get("code")
     if isinstance(code, InstalledCode) and code.computer is not None:
         return code.computer
+    source = flat.get("source_node")  # StashCalculation: the computer the stashed folder is on
+    if metadata.computer is None and isinstance(source, RemoteData) and source.computer is not None:
+        return source.computer
     if metadata.computer is None:
         raise InputError("a calc job needs a computer: give metadata={'computer': LABEL} or a `code` input")
     return Computer.load(metadata.computer, store)

@@ -9,12 +9,15 @@ from ..entities.current import set_current_store
 from ..profiles import load_profile
 from ..store.store import Store
 from .computer_actions import ComputerActions
+from .control_actions import ControlActions
 from .demo_actions import DemoActions
 from .dump_actions import DumpActions
 from .group_actions import GroupActions
 from .monitor_actions import MonitorActions
+from .monitor_engine import MonitorEngineActions
 from .node_actions import NodeActions
 from .process_actions import ProcessActions
+from .stash_actions import StashActions
 from .storage_actions import StorageActions
 
 
@@ -24,7 +27,10 @@ class Service(
     GroupActions,
     StorageActions,
     MonitorActions,
+    MonitorEngineActions,
     ProcessActions,
+    ControlActions,
+    StashActions,
     DemoActions,
     DumpActions,
 ):

@@ -171,9 +171,11 @@ class MonitorActions:
         counts = monitor_processes.state_counts(self.store, ACTIVE_STATES)
         engine = "none"
         engine_status = getattr(self, "engine_status", None)
-        if callable(engine_status):
-            reported = engine_status()
-            engine = str(getattr(reported, "state", reported))
+        if getattr(self, "_embedded_engine", None) is not None:
+            engine = "embedded"
+        elif callable(engine_status):
+            reported = str(getattr(engine_status(), "state", "none"))
+            engine = "external" if reported == "running" else reported  # another process runs them
         orphans = None
         for name in ("count_orphans", "list_orphans"):
             method = getattr(self, name, None)

@@ -110,13 +110,25 @@ async def test_cursor_stays_on_its_process_when_new_processes_arrive_live(demo_s
 async def test_kill_key_says_plainly_that_killing_is_not_available_without_process_control(
     demo_service: Service,
 ) -> None:
-    app = make_app(demo_service)
+    app = make_app(ServiceWithoutControl(demo_service))
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("k")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, ConfirmControlDialog)
         assert any("not available yet" in n.message for n in app._notifications)
+
+
+class ServiceWithoutControl:
+    """A service as it was before process control existed: no kill, pause or play methods."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith(("kill", "pause", "play")):
+            raise AttributeError(name)
+        return getattr(self._service, name)
 
 
 class ServiceWithKill:
@@ -195,12 +207,12 @@ async def test_keys_are_rebound_by_id_from_the_keymap(demo_service: Service) -> 
         assert isinstance(app.screen, ConfirmControlDialog)
 
 
-async def test_empty_profile_offers_the_demo_workflows_on_one_key(empty_service: Service) -> None:
+async def test_empty_profile_offers_finished_demo_workflows_to_browse_on_shift_n(empty_service: Service) -> None:
     app = make_app(empty_service)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         assert "demo workflows" in str(app.screen.query_one("#process-empty").render())
-        await pilot.press("n")
+        await pilot.press("N")
         for _ in range(50):
             await settle(pilot)
             if screen_of(app).model.roots:

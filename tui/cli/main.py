@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from provtop.backend.errors import ProvtopError
 
-from . import code, computer, config_cmd, demo, dump, group, node, process, profile, schema, storage, tui_cmd
+from . import code, computer, config_cmd, demo, dump, group, node, process, profile, schema, stash, storage, tui_cmd
 from .context import CliContext, pass_cli
 from .output import error_console
 
@@ -65,6 +65,7 @@ for command_group in (
     process.process,
     process.engine,
     demo.demo,
+    stash.stash,
 ):
     cli.add_command(command_group)
 

@@ -1,17 +1,28 @@
-"""`provtop process` (list, show, status, report, watch) and `provtop engine run`."""
+"""`provtop process` (list, show, status, report, watch, kill, pause, play, orphans) and `provtop engine run`."""
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
 from provtop.backend.engine.engine import Engine
+from provtop.backend.service.control_actions import ControlResult
 from provtop.backend.service.process_actions import STATES, ProcessListRequest
 from provtop.backend.service.snapshots import ProcessRow
+from rich.markup import escape
 
 from .context import CliContext, pass_cli
-from .output import console, json_option, print_json, print_mapping, print_table, success
+from .output import (
+    console,
+    json_option,
+    print_json,
+    print_mapping,
+    print_table,
+    success,
+)
 
 
 def format_state(row: ProcessRow) -> str:
@@ -81,6 +92,7 @@ def show(cli: CliContext, identifier: str, as_json: bool) -> None:
         "state": format_state(row), "status": row.status, "exit message": detail.exit_message,
         "computer": row.computer, "job id": row.job_id, "scheduler state": row.scheduler_state,
         "pending reason": row.pending_reason, "remote workdir": detail.remote_workdir,
+        "stash failed": detail.attributes.get("stash_error"),
         "next step": place.step, "engine": place.engine, "caller": detail.caller.pk if detail.caller else None,
         "log records": detail.logs_total, "ctime": row.ctime, "mtime": row.mtime,
     }.items() if value not in (None, "")})
@@ -168,3 +180,85 @@ def run(cli: CliContext, lease_seconds: float, max_processes: int) -> None:
 
     cli.service.run_engine(lease_seconds=lease_seconds, max_processes=max_processes, on_start=started)
     success("engine stopped; its processes are free for the next engine")
+
+
+# -- control: kill, pause, play, orphans -------------------------------------------------------------------
+
+def parse_timeout(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise click.BadParameter("seconds, 0 or inf") from None
+    if seconds < 0 or math.isnan(seconds):
+        raise click.BadParameter("seconds, 0 or inf")
+    return seconds
+
+
+def control_options(function: Callable[..., None]) -> Callable[..., None]:
+    function = click.option("-t", "--timeout", default="inf", show_default=True, callback=parse_timeout,
+                            help="Seconds to wait for the result: 0 returns at once, inf waits.")(function)
+    function = click.option("-a", "--all", "all_", is_flag=True, help="Every active process.")(function)
+    return click.argument("identifiers", nargs=-1)(function)
+
+
+def report_control(result: ControlResult) -> None:
+    if result.pending or any(o.status == "failed" for o in result.outcomes):
+        console.print(f"[yellow]{escape(result.message)}[/yellow]", highlight=False, soft_wrap=True)
+        if any(o.status == "failed" for o in result.outcomes):
+            raise SystemExit(1)
+    else:
+        success(result.message)
+
+
+@process.command("kill")
+@control_options
+@click.option("-F", "--force", is_flag=True,
+              help="Mark killed at once without waiting for the remote; jobs whose cancel is not confirmed "
+                   "become orphans (`provtop process orphans`).")
+@pass_cli
+def kill(cli: CliContext, identifiers: tuple[str, ...], all_: bool, timeout: float, force: bool) -> None:
+    """Kill processes and everything they called (deepest first); their scheduler jobs are cancelled."""
+    if force:
+        console.print("[yellow]Force kill: remote jobs whose cancel is not confirmed are listed by "
+                      "`provtop process orphans`.[/yellow]", highlight=False)
+    report_control(cli.service.kill_processes(list(identifiers), all=all_, timeout=timeout, force=force))
+
+
+@process.command("pause")
+@control_options
+@pass_cli
+def pause(cli: CliContext, identifiers: tuple[str, ...], all_: bool, timeout: float) -> None:
+    """Pause processes (and what they called) at their next step; they keep their place."""
+    report_control(cli.service.pause_processes(list(identifiers), all=all_, timeout=timeout))
+
+
+@process.command("play")
+@control_options
+@pass_cli
+def play(cli: CliContext, identifiers: tuple[str, ...], all_: bool, timeout: float) -> None:
+    """Resume paused processes (and what they called)."""
+    report_control(cli.service.play_processes(list(identifiers), all=all_, timeout=timeout))
+
+
+@process.command("orphans")
+@click.option("--cancel", is_flag=True, help="Try the cancel of every listed job again.")
+@json_option
+@pass_cli
+def orphans(cli: CliContext, cancel: bool, as_json: bool) -> None:
+    """Scheduler jobs of force-killed processes whose cancel was never confirmed."""
+    if cancel:
+        outcome = cli.service.cancel_orphans()
+        if as_json:
+            print_json(outcome)
+            return
+        (success if not outcome.remaining else console.print)(outcome.message)
+        return
+    listed = cli.service.list_orphans()
+    if as_json:
+        print_json(listed)
+        return
+    if not listed:
+        click.echo("No orphaned jobs.")
+        return
+    print_table("Orphaned jobs", ["Computer", "Job id", "Process", "Work directory", "Since"],
+                [(o.computer, o.job_id, o.pk, o.workdir, ago(o.since)) for o in listed])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import click
@@ -10,14 +11,24 @@ from .context import CliContext, pass_cli
 
 
 def run_tui(cli: CliContext, *, read_only: bool) -> None:
-    """Open the profile's service and run the app until the user quits."""
+    """Open the profile's service and run the app, with the engine in the app's own event loop, until the user quits.
+
+    The engine starts only if no other live engine runs the profile (and never in read-only mode);
+    on quitting it stops its runners and releases their leases, so the next engine resumes them.
+    """
     from provtop.tui.app import ProvtopApp
     from provtop.tui.keys import load_keymap
 
     keymap = load_keymap()
     service = cli.service
     app = ProvtopApp(service, profile_name=service.store.name, read_only=read_only, keymap=keymap)
-    app.run()
+
+    async def run() -> None:
+        async with service.hosted_engine(enabled=not read_only) as choice:
+            app.engine_choice = choice
+            await app.run_async()
+
+    asyncio.run(run())
     if app.return_code:
         sys.exit(app.return_code)
 

@@ -116,7 +116,10 @@ class ProcessesScreen(Screen[None]):
         nothing = self.model.loaded and not self.model.roots
         empty.set_class(not nothing, "-hidden")
         if nothing and self.model.filter.is_empty:
-            hint = "" if self.provtop.read_only else "\nPress [b]n[/b] to add 10 demo workflows and see the tree fill."
+            hint = "" if self.provtop.read_only else (
+                "\nPress [b]n[/b] to launch the demo workflows: real jobs on localhost that you can watch run,"
+                " fail and transfer files (about a minute).\nPress [b]N[/b] to add 10 finished demo workflows to browse."
+            )
             empty.update(f"No processes in profile '{self.provtop.profile_name}' yet.{hint}")
         elif nothing:
             empty.update(f"No process matches '{self.model.filter.describe()}'. Press [b]escape[/b] to clear the filter.")
@@ -292,7 +295,7 @@ class ProcessesScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.provtop.read_only and action in keys.DANGEROUS_ACTIONS:
             return False
-        if action == "add_demo":
+        if action in ("add_demo", "launch_demo"):
             return self.model.loaded and not self.model.roots and self.model.filter.is_empty
         return True
 
@@ -350,7 +353,27 @@ class ProcessesScreen(Screen[None]):
             return
         self.app.call_from_thread(self.notify, message, title=verb)
         if action != "pause":
-            self.app.call_from_thread(self.model.marked.clear)
+            self.app.call_from_thread(self._clear_marks)
+
+    def _clear_marks(self) -> None:
+        self.model.marked.clear()
+
+    def action_launch_demo(self) -> None:
+        self.notify("Launching the demo workflows…")
+        self._launch_demo()
+
+    @work(thread=True, group="demo", exclusive=True, exit_on_error=False)
+    def _launch_demo(self) -> None:
+        rows = self.provtop.service.launch_demo()
+        choice = self.provtop.engine_choice
+        if choice is not None and choice.mode == "embedded":
+            note = "the engine inside provtop runs them now"
+        elif choice is not None and choice.mode == "external":
+            note = "the engine of another provtop process runs them"
+        else:
+            note = "they wait until an engine runs: `provtop engine run`"
+        self.app.call_from_thread(self.notify, f"launched {len(rows)} demo workflows; {note}")
+        self.app.call_from_thread(self.reload)
 
     def action_add_demo(self) -> None:
         self.notify("Adding 10 demo workflows…")

@@ -26,6 +26,16 @@ LOAD_AHEAD = 60  # rows before the end of what is loaded at which the next page 
 
 
 @dataclass(frozen=True)
+class _LineStyles:
+    """The styles every line is drawn with, looked up once per frame."""
+
+    base: Style
+    cursor: Style
+    marked: Style
+    dim: Style
+
+
+@dataclass(frozen=True)
 class Columns:
     """Widths of the process table's columns for one terminal width."""
 
@@ -119,13 +129,13 @@ class ProcessTreeView(ScrollView, can_focus=True):
         self.model = model
         self.clock = clock
         self._last_cursor: int | None = None
+        self._styles: _LineStyles | None = None
 
     # -- keeping the view in step with the model ----------------------------------------------
 
     def model_changed(self, *, follow_cursor: bool = False) -> None:
         """Call after the model changed: resizes the scroll area and repaints, cursor kept on its pk."""
-        lines = self.model.visible()
-        self.virtual_size = Size(self.size.width, len(lines))
+        self._set_line_count(len(self.model.visible()))
         if follow_cursor:
             self._scroll_to_cursor()
         self.refresh()
@@ -146,6 +156,19 @@ class ProcessTreeView(ScrollView, can_focus=True):
     def _scroll_to_cursor(self) -> None:
         index = self.model.cursor_index
         self.scroll_to_region(Region(0, index, max(1, self.size.width), 1), animate=False, immediate=True)
+
+    def _set_line_count(self, count: int) -> None:
+        """Resize the scroll area without a layout of the screen.
+
+        Assigning `virtual_size` asks for a layout, which re-renders every widget on the screen
+        (the detail pane's tables most of all) on each expand, collapse or new row. Only the
+        scroll range changes here; if the scrollbar appears or goes, that reactive asks for the
+        layout it needs by itself.
+        """
+        size = Size(self.size.width, count)
+        if size != self.virtual_size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.model.visible()))
@@ -187,27 +210,44 @@ class ProcessTreeView(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------------
 
+    def notify_style_update(self) -> None:
+        self._styles = None
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._styles = None  # looked up once per frame, not once per line: `rich_style` walks the DOM
+        return super().render_lines(crop)
+
+    def _line_styles(self) -> _LineStyles:
+        if self._styles is None:
+            cursor = self.get_component_rich_style("process-tree--cursor")
+            self._styles = _LineStyles(
+                base=self.rich_style,
+                cursor=Style(bgcolor=cursor.bgcolor, bold=cursor.bold),
+                marked=Style(color=self.get_component_rich_style("process-tree--marked").color, bold=True),
+                dim=Style(color=self.get_component_rich_style("process-tree--dim").color),
+            )
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         lines = self.model.visible()
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
+        styles = self._line_styles()
         if index >= len(lines):
-            return Strip.blank(width, base)
+            return Strip.blank(width, styles.base)
         line = lines[index]
         row = self.model.rows[line.pk]
-        overlay = Style()
-        if line.pk == self.model.cursor_pk:
-            cursor = self.get_component_rich_style("process-tree--cursor")
-            overlay = Style(bgcolor=cursor.bgcolor, bold=cursor.bold)
-        return Strip(self._segments(row, line.depth, width, base, overlay), width).crop(0, width)
+        overlay = styles.cursor if line.pk == self.model.cursor_pk else Style()
+        return Strip(self._segments(row, line.depth, width, styles, overlay), width).crop(0, width)
 
-    def _segments(self, row: ProcessRow, depth: int, width: int, base: Style, overlay: Style) -> list[Segment]:
+    def _segments(self, row: ProcessRow, depth: int, width: int, styles: _LineStyles, overlay: Style) -> list[Segment]:
         columns = Columns.for_width(width)
         marked = row.pk in self.model.marked
+        base = styles.base
         plain = base + overlay
-        mark_style = base + Style(color=self.get_component_rich_style("process-tree--marked").color, bold=True) + overlay
-        dim = base + Style(color=self.get_component_rich_style("process-tree--dim").color) + overlay
+        mark_style = base + styles.marked + overlay
+        dim = base + styles.dim + overlay
         state_style = base + Style.parse(STATE_STYLES[state_style_name(row)]) + overlay
         if self.model.flat or row.child_count == 0:
             expander = "  "

@@ -20,7 +20,7 @@ class StatusBar(Static):
         if status is None:
             text.append("loading…", style="dim")
         else:
-            engine_style = "green" if status.engine in ("running", "embedded") else "dim"
+            engine_style = "green" if status.engine in ("running", "embedded", "external") else "dim"
             text.append("engine ", style="dim")
             text.append(status.engine, style=engine_style)
             text.append("  │  ", style="dim")
