@@ -14,6 +14,13 @@ P3 small files: the tree up and down, against tar piped through ssh.
 Lag: overshoots of a 10 ms sleep loop on the event loop (max and 99th percentile) during the big
 upload, and during P2. The load average is printed with the figures: on a shared machine it
 explains most of the spread.
+
+    python benchmarks/transfer.py --pipelines asyncssh,8x255,16x255,8x64/1024
+
+compares, in one run, ways for ssh_async to move the big file (`asyncssh`: asyncssh's own get
+and put; `NxK[/C[/D]]`: our loop with N requests of K KiB in flight, C KiB per hand-off to the
+disk thread, D hand-offs queued): lag during the upload and the download, their MB/s, and P2
+against two scp run just before each.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from provtop.transports import Transport, transport_for
+from provtop.transports.sftp_big_file import Pipeline
 
 KINDS = ("ssh", "ssh_async")
 
@@ -60,8 +68,11 @@ class Sshd:
             "SetEnv SHLVL=1\n"
         )
         Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+        # A session of its own: with the kernel's autogroup scheduling, a server in the client's
+        # session would take its CPU from the client's share, which a remote host never does.
         self.process = subprocess.Popen(
-            ["/usr/sbin/sshd", "-D", "-f", str(base / "sshd_config"), "-E", str(base / "sshd.log")]
+            ["/usr/sbin/sshd", "-D", "-f", str(base / "sshd_config"), "-E", str(base / "sshd.log")],
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while subprocess.run([*self.ssh_argv(), "true"], capture_output=True).returncode != 0:
@@ -256,6 +267,66 @@ async def bench_kind(kind: str, sshd: Sshd, big: Path, tree: Path, work: Path, d
     return figures
 
 
+def parse_pipeline(text: str) -> Pipeline | None:
+    """`asyncssh` (None) or `NxK[/C[/D]]`: N requests of K KiB in flight, C KiB per disk
+    hand-off, D hand-offs queued (defaults: sftp_big_file.Pipeline)."""
+    if text == "asyncssh":
+        return None
+    shape, *disk = text.split("/")
+    requests, _, block = shape.partition("x")
+    fields: dict[str, int] = {"requests": int(requests), "block": int(block) * 1024}
+    if disk:
+        fields["disk_chunk"] = int(disk[0]) * 1024
+    if disk[1:]:
+        fields["disk_depth"] = int(disk[1])
+    return Pipeline(**fields)
+
+
+async def bench_pipeline(
+    name: str, pipeline: Pipeline | None, sshd: Sshd, big: Path, work: Path
+) -> dict[str, float | str]:
+    """One way of moving the big file with ssh_async: lag and MB/s each way, then P2 against scp."""
+    size = big.stat().st_size
+    figures: dict[str, float | str] = {"pipeline": name, "load": os.getloadavg()[0]}
+    async with transport_for("ssh_async", sshd.settings()) as transport:
+        transport.pipeline = pipeline  # type: ignore[attr-defined]
+        for direction, move in (("put", transport.put), ("get", transport.get)):
+            target = str(fresh(work / f"pipeline-{direction}.bin"))
+            lag = LoopLag().start()
+            seconds = await atimed(lambda move=move, target=target: move(str(big), target))  # type: ignore[misc]
+            figures[f"{direction}_lag_ms"], figures[f"{direction}_lag_p99_ms"] = await lag.stop()
+            figures[f"{direction}_MBps"] = size / seconds / 1e6
+        scp = await asyncio.to_thread(scp_parallel, sshd, big, work)
+        lag = LoopLag().start()
+        both = await atimed(
+            lambda: asyncio.gather(
+                transport.put(str(big), str(fresh(work / "pipeline-p2-up.bin"))),
+                transport.get(str(big), str(fresh(work / "pipeline-p2-down.bin"))),
+            )
+        )
+        figures["p2_lag_ms"], figures["p2_lag_p99_ms"] = await lag.stop()
+        figures["p2_vs_scp"] = scp / both
+    return figures
+
+
+def report_pipelines(rows: list[dict[str, float | str]]) -> None:
+    columns = [
+        ("load", "load", ".2f"),
+        ("put MB/s", "put_MBps", ".0f"),
+        ("lag max", "put_lag_ms", ".0f"),
+        ("p99", "put_lag_p99_ms", ".1f"),
+        ("get MB/s", "get_MBps", ".0f"),
+        ("lag max", "get_lag_ms", ".0f"),
+        ("p99", "get_lag_p99_ms", ".1f"),
+        ("P2 x scp", "p2_vs_scp", ".2f"),
+        ("P2 lag", "p2_lag_ms", ".0f"),
+        ("p99", "p2_lag_p99_ms", ".1f"),
+    ]
+    print(f"{'pipeline':12}" + "".join(f"{title:>10}" for title, _, _ in columns) + "   (lag in ms)")
+    for row in rows:
+        print(f"{row['pipeline']!s:12}" + "".join(f"{row[key]:>10{form}}" for _, key, form in columns))
+
+
 def report(result: dict[str, Any]) -> None:
     base = result["baseline"]
     print(f"big file {result['big_mib']} MiB, tree {result['files']} x {result['file_kib']} KiB\n")
@@ -297,8 +368,16 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="128 MiB instead of 1 GiB")
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--file-kib", type=int, default=4)
+    parser.add_argument(
+        "--pipelines",
+        help="only compare these comma-separated ways for ssh_async to move the big file "
+        "(asyncssh or NxK[/C[/D]], see above), in this order; repeat one to see the drift",
+    )
     args = parser.parse_args()
     big_mib = 128 if args.quick else 1024
+    if args.pipelines:
+        await main_pipelines(big_mib, args.pipelines.split(","))
+        return
     with tempfile.TemporaryDirectory(prefix="provtop-bench-") as scratch:
         work = Path(scratch)
         (work / "sshd").mkdir()
@@ -320,6 +399,25 @@ async def main() -> None:
             sshd.stop()
     report(result)
     print(json.dumps(result, sort_keys=True))
+
+
+async def main_pipelines(big_mib: int, names: list[str]) -> None:
+    pipelines = {name: parse_pipeline(name) for name in names}
+    with tempfile.TemporaryDirectory(prefix="provtop-bench-") as scratch:
+        work = Path(scratch)
+        (work / "sshd").mkdir()
+        sshd = Sshd(work / "sshd")
+        try:
+            big, _ = make_data(work, big_mib, 0, 0)
+            rows = []
+            for name in names:
+                rows.append(await bench_pipeline(name, pipelines[name], sshd, big, work))
+                print(json.dumps(rows[-1]), file=sys.stderr)
+        finally:
+            sshd.stop()
+    print(f"big file {big_mib} MiB, ssh_async, {os.cpu_count()} cores\n")
+    report_pipelines(rows)
+    print(json.dumps({"big_mib": big_mib, "pipelines": rows}))
 
 
 if __name__ == "__main__":

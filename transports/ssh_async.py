@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import asyncssh
 
+from . import sftp_big_file
 from . import ssh_async_pool as pool
 from . import tree as trees
 from .errors import AlreadyExists, ConnectionLost, NotFound, PermissionDenied, TransportError, from_os_error
@@ -36,6 +37,10 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
     """A computer reached over SSH with asyncssh (settings: see SshTransportBase)."""
 
     kind = "ssh_async"
+
+    pipeline: sftp_big_file.Pipeline | None = sftp_big_file.PIPELINE
+    """How big files move; None: through asyncssh's own get and put, which touch the local disk
+    on the event loop (kept as the reference for benchmarks/transfer.py --pipelines)."""
 
     registry = pool.registry
 
@@ -190,7 +195,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
     async def put_file(self, local: str, remote: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
         """Upload one file, to a temporary name renamed at the end when `atomic`; retried on loss.
 
-        A big file (ssh_base.BIG_FILE) gets an SFTP channel of its own (SharedConnection.own_sftp).
+        A big file moves as `_copy_file` says, the local file read in a thread.
         """
 
         leftovers: list[str] = []  # partial files of attempts the connection dropped under
@@ -201,21 +206,23 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
                     await sftp.remove(old)
             partial = temp_sibling(remote) if atomic else remote
             leftovers[:] = [partial]
-            async with self.shared.transfers, self._sftp_for(conn, sftp, size) as mover:
-                await mover.put(local, partial, **_copy_options(transfer))
+            async with self.shared.transfers:
+                await self._copy_file(conn, sftp, local, partial, transfer, size=size, upload=True)
             if atomic:
                 await sftp.posix_rename(partial, remote)
 
         await self.call(remote, upload)
 
     async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
-        """Download one file, to a temporary name renamed at the end when `atomic`; retried on loss."""
+        """Download one file, to a temporary name renamed at the end when `atomic`; retried on loss.
+
+        A big file moves as `_copy_file` says, the local file written in a thread."""
 
         async def download(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
             partial = temp_sibling(local) if atomic else local
             try:
-                async with self.shared.transfers, self._sftp_for(conn, sftp, size) as mover:
-                    await mover.get(remote, partial, **_copy_options(transfer))
+                async with self.shared.transfers:
+                    await self._copy_file(conn, sftp, remote, partial, transfer, size=size, upload=False)
                 if atomic:
                     await asyncio.to_thread(os.replace, partial, local)
             except BaseException:
@@ -228,13 +235,29 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
         except OSError as exc:  # writing the local file
             raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
 
-    def _sftp_for(
-        self, conn: asyncssh.SSHClientConnection, shared: asyncssh.SFTPClient, size: int
-    ) -> contextlib.AbstractAsyncContextManager[asyncssh.SFTPClient]:
-        """The shared SFTP client for a small file, a channel of its own for a big one."""
-        if size >= BIG_FILE:
-            return self.shared.own_sftp(conn)
-        return contextlib.nullcontext(shared)
+    async def _copy_file(
+        self,
+        conn: asyncssh.SSHClientConnection,
+        sftp: asyncssh.SFTPClient,
+        source: str,
+        target: str,
+        transfer: Transfer,
+        *,
+        size: int,
+        upload: bool,
+    ) -> None:
+        """One file through the shared SFTP client; a big one (ssh_base.BIG_FILE) through an SFTP
+        channel of its own (SharedConnection.own_sftp) and, unless `pipeline` is None, our own
+        copy loop."""
+        if size < BIG_FILE:
+            await (sftp.put if upload else sftp.get)(source, target, **_copy_options(transfer))
+            return
+        async with self.shared.own_sftp(conn) as own:
+            if self.pipeline is None:
+                await (own.put if upload else own.get)(source, target, **_copy_options(transfer))
+            else:
+                move = sftp_big_file.upload if upload else sftp_big_file.download
+                await move(own, source, target, transfer, self.pipeline)
 
 
 def _copy_options(transfer: Transfer) -> dict[str, Any]:
