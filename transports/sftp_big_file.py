@@ -39,7 +39,7 @@ class Pipeline:
 
 
 PIPELINE = Pipeline()
-"""From benchmarks/transfer.py --pipelines on a shared, noisy 2-core machine: 8 requests of 255 KiB
+"""From benchmarks/transports.py --pipelines on a shared, noisy 2-core machine: 8 requests of 255 KiB
 moved at least as fast as 4 or 16, or as 128 KiB blocks; 4 MiB hand-offs wake the disk thread a
 quarter as often as 1 MiB ones (those took about 5% of the loop's time in P2), no slower."""
 

@@ -168,7 +168,7 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
         """Upload one file, to a temporary name renamed at the end when `atomic`; retried on loss.
 
         A big file (ssh_base.BIG_FILE) streams into `cat` on the host: paramiko's SFTP moves about
-        a quarter of what scp does, a plain channel as much (benchmarks/transfer.py). If the stream
+        a quarter of what scp does, a plain channel as much (benchmarks/transports.py). If the stream
         fails other than by a lost connection, SFTP tries, and reports the error precisely.
         """
         leftovers: list[str] = []  # partial files of attempts the connection dropped under

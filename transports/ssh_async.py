@@ -30,7 +30,7 @@ Call = Callable[[asyncssh.SSHClientConnection, asyncssh.SFTPClient], Awaitable[T
 
 MAX_REQUESTS = 8
 """SFTP requests in flight per file (of the server's largest block, 255 KiB for OpenSSH): asyncssh
-asks for 16; 8 moved as fast in benchmarks/transfer.py and queue less ahead of other requests."""
+asks for 16; 8 moved as fast in benchmarks/transports.py and queue less ahead of other requests."""
 
 
 class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
@@ -40,7 +40,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
 
     pipeline: sftp_big_file.Pipeline | None = sftp_big_file.PIPELINE
     """How big files move; None: through asyncssh's own get and put, which touch the local disk
-    on the event loop (kept as the reference for benchmarks/transfer.py --pipelines)."""
+    on the event loop (kept as the reference for benchmarks/transports.py --pipelines)."""
 
     registry = pool.registry
 

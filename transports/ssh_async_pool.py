@@ -25,7 +25,7 @@ CONNECTION_ERRORS = (asyncssh.DisconnectError, asyncssh.SFTPConnectionLost, asyn
 
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 """Asked for before asyncssh's default (chacha20-poly1305): with AES instructions they cost both
-ends about half the CPU, which on a busy machine is most of the throughput (benchmarks/transfer.py)
+ends about half the CPU, which on a busy machine is most of the throughput (benchmarks/transports.py)
 and keeps the event loop free. A server without them gets the usual choices."""
 
 

@@ -29,7 +29,7 @@ LOST_ERRORS = (EOFError, ConnectionError, socket.timeout, paramiko.SSHException)
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 """Asked for before paramiko's default (aes128-ctr with a separate HMAC): one AES-GCM call per
 packet instead of two passes in Python roughly doubles what one connection moves
-(benchmarks/transfer.py). A server without them gets the usual choices."""
+(benchmarks/transports.py). A server without them gets the usual choices."""
 
 
 class SharedSshConnection:

@@ -1,6 +1,6 @@
 """Moving whole trees over SSH: what a tree holds, and whether to send it as one tar stream.
 
-Measured on loopback (benchmarks/transfer.py): for many small files one `tar` stream beats
+Measured on loopback (benchmarks/transports.py): for many small files one `tar` stream beats
 per-file SFTP requests by about 2x, because each file costs round trips; for few or big files,
 concurrent SFTP transfers are as fast and report per-file progress. A tar stream needs a new
 destination (it is unpacked into a staging directory that is renamed at the end).

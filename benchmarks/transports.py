@@ -4,8 +4,8 @@ Starts its own sshd on loopback and, in the same run, times the OpenSSH baseline
 `tar c | ssh 'tar x'`) so figures compare as ratios. Prints a table, then one JSON object with
 every figure on the last line.
 
-    python benchmarks/transfer.py            # 1 GiB file, 2000 files of 4 KiB
-    python benchmarks/transfer.py --quick    # 128 MiB file, same tree
+    python benchmarks/transports.py            # 1 GiB file, 2000 files of 4 KiB
+    python benchmarks/transports.py --quick    # 128 MiB file, same tree
 
 P1 head-of-line: seconds for `touch` through a transport while it uploads the big file.
 P2 throughput: big file up and down at the same time, against two scp in parallel run just
@@ -15,7 +15,7 @@ Lag: overshoots of a 10 ms sleep loop on the event loop (max and 99th percentile
 upload, and during P2. The load average is printed with the figures: on a shared machine it
 explains most of the spread.
 
-    python benchmarks/transfer.py --pipelines asyncssh,8x255,16x255,8x64/1024
+    python benchmarks/transports.py --pipelines asyncssh,8x255,16x255,8x64/1024
 
 compares, in one run, ways for ssh_async to move the big file (`asyncssh`: asyncssh's own get
 and put; `NxK[/C[/D]]`: our loop with N requests of K KiB in flight, C KiB per hand-off to the
