@@ -23,6 +23,7 @@ SCENES: tuple[tuple[str, tuple[str, ...], dict[str, object]], ...] = (
     ("processes", ("plus", "down"), {}),
     ("kill-dialog", ("k",), {}),
     ("force-kill-dialog", ("K",), {}),
+    ("stash-dialog", ("down", "plus", "down", "s"), {}),
     ("filtered", ("slash", *"iteration_0", "enter"), {}),
     ("groups", ("2",), {}),
     ("group-members", ("2", "enter"), {}),

@@ -24,6 +24,7 @@ ENTRIES: tuple[tuple[str, str, str, str], ...] = (
     ("processes", "process: force-kill selected", "force_kill", "Mark killed at once; remote jobs may become orphans (K)"),
     ("processes", "process: pause selected", "pause", "Pause at the next step (p)"),
     ("processes", "process: play selected", "play", "Resume paused processes (P)"),
+    ("processes", "process: stash remote folder", "stash", "Stash the folder of the finished calc job under the cursor (s)"),
     ("processes", "process: filter", "filter", "Filter by text, state:… and computer:… (/)"),
     ("processes", "process: clear filter", "clear_filter", "Show every process again (escape)"),
     ("processes", "view: tree or flat list", "toggle_tree", "Switch between the call tree and a flat list (t)"),

@@ -59,6 +59,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("process.force_kill", "K", "force_kill", "Force-kill", "processes", dangerous=True),
     KeySpec("process.pause", "p", "pause", "Pause", "processes", dangerous=True),
     KeySpec("process.play", "P", "play", "Play", "processes", dangerous=True),
+    KeySpec("process.stash", "s", "stash", "Stash", "processes", dangerous=True),
     KeySpec("process.demo", "n", "launch_demo", "Launch demo", "processes", dangerous=True),
     KeySpec("process.demo_finished", "N", "add_demo", "Add finished demo workflows", "processes", dangerous=True, show=False),
     KeySpec("group.open", "enter", "open_group", "Members", "groups"),

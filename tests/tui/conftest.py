@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
-from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
-
 from provtop.backend.demo import populate
 from provtop.backend.service import Service
 from provtop.backend.store.schema import ComputerRow, GroupRow, LogRow, NodeRow
 from provtop.tui.app import ProvtopApp
+from sqlalchemy import update
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 CREATED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 NOW = CREATED + timedelta(hours=3, minutes=5)
@@ -68,3 +69,12 @@ async def settle(pilot: Pilot[object]) -> None:
             except WorkerCancelled:
                 pass
         await pilot.pause(0.25)
+
+
+async def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` (run in a thread: it may read the store) until it holds; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(condition):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        await asyncio.sleep(0.1)

@@ -191,7 +191,7 @@ async def test_read_only_mode_hides_and_refuses_dangerous_keys(demo_service: Ser
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         shown = {binding.action for _, binding, enabled, _ in app.active_bindings.values() if enabled}
-        assert not {"kill", "force_kill", "pause", "play"} & shown
+        assert not {"kill", "force_kill", "pause", "play", "stash"} & shown
         await pilot.press("k", "K")
         await settle(pilot)
         assert isinstance(app.screen, ProcessesScreen) and service.calls == []

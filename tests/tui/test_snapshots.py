@@ -79,3 +79,7 @@ def test_help_screen(snap_compare: Any, demo_service: Service) -> None:
 
 def test_empty_profile_offers_the_demo(snap_compare: Any, empty_service: Service) -> None:
     assert snap_compare(make_app(empty_service), terminal_size=SIZE, run_before=after())
+
+
+def test_stash_dialog(snap_compare: Any, demo_service: Service) -> None:
+    assert snap_compare(make_app(demo_service), terminal_size=SIZE, run_before=after("plus", "down", "s"))

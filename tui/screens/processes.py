@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, cast
 
+from provtop.backend.errors import ProvtopError
+from provtop.backend.service.snapshots import (
+    ProcessFilter,
+    ProcessQuery,
+    ProcessRow,
+    SortField,
+)
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -11,13 +18,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from provtop.backend.errors import ProvtopError
-from provtop.backend.service.snapshots import ProcessFilter, ProcessQuery, ProcessRow, SortField
-
 from .. import keys
 from ..control import NotAvailable
 from ..messages import ChildrenLoaded, DescendantsCounted, DetailLoaded, PageLoaded
 from ..modals.confirm_kill import ConfirmControlDialog, ForceKillDialog
+from ..modals.stash_dialog import open_stash_dialog
 from ..widgets.mode_bar import ModeBar
 from ..widgets.process_detail import ProcessDetailPane
 from ..widgets.process_tree import ProcessTableHeader, ProcessTreeView
@@ -357,6 +362,11 @@ class ProcessesScreen(Screen[None]):
 
     def _clear_marks(self) -> None:
         self.model.marked.clear()
+
+    def action_stash(self) -> None:
+        """`s`: stash the remote folder of the finished calc job under the cursor."""
+        pk = self.model.cursor_pk
+        open_stash_dialog(self.provtop, self.model.rows.get(pk) if pk is not None else None)
 
     def action_launch_demo(self) -> None:
         self.notify("Launching the demo workflows…")
