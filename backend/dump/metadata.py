@@ -6,40 +6,67 @@ from typing import Any
 
 from ..queries.dump_content import ProcessContent
 from .options import ProcessDumpOptions
-from .yaml_text import dump_yaml
+from .yaml_text import dump_yaml_entry, yaml_scalar
 
 METADATA_FILE = "provtop_node_metadata.yaml"
+DOCUMENT_START = "---\n"
 
 
 def is_finished_ok(attributes: dict[str, Any]) -> bool:
     return attributes.get("process_state") == "finished" and attributes.get("exit_status") == 0
 
 
-def render_metadata(
-    content: ProcessContent,
-    options: ProcessDumpOptions,
-    users: dict[int, dict[str, Any]],
-    computers: dict[int, dict[str, Any]],
-) -> bytes:
-    """Node data, user, computer (if any), then attributes and extras as the options ask."""
-    document: dict[str, Any] = {
-        "Node data": {
-            "label": content.label,
-            "description": content.description,
-            "pk": content.pk,
-            "uuid": content.uuid,
-            "ctime": content.ctime,
-            "mtime": content.mtime,
-            "node_type": content.node_type,
-            "process_type": content.process_type,
-            "is_finished_ok": is_finished_ok(content.attributes),
-        },
-        "User data": users.get(content.user_id, {}),
-    }
-    if content.computer_id is not None and content.computer_id in computers:
-        document["Computer data"] = computers[content.computer_id]
-    if options.include_attributes and content.attributes:
-        document["Node attributes"] = content.attributes
-    if options.include_extras and content.extras:
-        document["Node extras"] = content.extras
-    return dump_yaml(document).encode("utf-8")
+class MetadataWriter:
+    """Renders the metadata files of one dump; each user's and computer's section is rendered once.
+
+    The file is the YAML of a mapping: node data, user, computer (if any), then attributes
+    and extras as the options ask. Every process of a dump gets one, so this is on the
+    planning path of every dry run.
+    """
+
+    def __init__(
+        self, options: ProcessDumpOptions, users: dict[int, dict[str, Any]], computers: dict[int, dict[str, Any]]
+    ) -> None:
+        self.options = options
+        self.users = users
+        self.computers = computers
+        self._user_sections: dict[int, str] = {}
+        self._computer_sections: dict[int, str] = {}
+
+    def render(self, content: ProcessContent) -> bytes:
+        user = self.users.get(content.user_id)
+        parts = [DOCUMENT_START, _node_section(content)]
+        parts.append(_shared_section(self._user_sections, "User data", content.user_id, user))
+        computer_id = content.computer_id
+        if computer_id is not None and computer_id in self.computers:
+            computer = self.computers[computer_id]
+            parts.append(_shared_section(self._computer_sections, "Computer data", computer_id, computer))
+        if self.options.include_attributes and content.attributes:
+            parts.append(dump_yaml_entry("Node attributes", content.attributes))
+        if self.options.include_extras and content.extras:
+            parts.append(dump_yaml_entry("Node extras", content.extras))
+        return "".join(parts).encode("utf-8")
+
+
+def _shared_section(rendered: dict[int, str], title: str, key: int, value: dict[str, Any] | None) -> str:
+    """A user's or computer's section, rendered the first time it is asked for."""
+    section = rendered.get(key)
+    if section is None:
+        section = rendered[key] = dump_yaml_entry(title, value if value is not None else {})
+    return section
+
+
+def _node_section(content: ProcessContent) -> str:
+    """`dump_yaml_entry("Node data", {...})`, written out: the keys are plain and the values scalars."""
+    return (
+        "Node data:\n"
+        f"  label: {yaml_scalar(content.label)}\n"
+        f"  description: {yaml_scalar(content.description)}\n"
+        f"  pk: {yaml_scalar(content.pk)}\n"
+        f"  uuid: {yaml_scalar(content.uuid)}\n"
+        f"  ctime: {yaml_scalar(content.ctime)}\n"
+        f"  mtime: {yaml_scalar(content.mtime)}\n"
+        f"  node_type: {yaml_scalar(content.node_type)}\n"
+        f"  process_type: {yaml_scalar(content.process_type)}\n"
+        f"  is_finished_ok: {yaml_scalar(is_finished_ok(content.attributes))}\n"
+    )

@@ -9,33 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from ..queries.dump_content import FileRef, ProcessContent
-from .metadata import METADATA_FILE, render_metadata
+from ..queries.dump_content import DIGEST_LENGTH, FileSource, ProcessContent
+from .metadata import METADATA_FILE, MetadataWriter
 from .naming import safe_component
 from .options import ProcessDumpOptions
 
-DIGEST_LENGTH = 16
 NAMESPACE_SEPARATOR = "__"
 
 
-@dataclass(frozen=True, slots=True)
-class FileSource:
-    size: int
-    digest: str
-    key: str | None = None
-    data: bytes | None = None
-
-
-def repository_file(ref: FileRef) -> FileSource:
-    # Repository keys are sha256 of the content, so the digest costs nothing.
-    return FileSource(ref.size, ref.key[:DIGEST_LENGTH], key=ref.key)
-
-
 def generated_file(data: bytes) -> FileSource:
-    return FileSource(len(data), hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH], data=data)
+    return FileSource(len(data), hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH], None, data)
 
 
 def _link_path(label: str) -> str:
@@ -43,7 +28,7 @@ def _link_path(label: str) -> str:
     return "/".join(safe_component(part) for part in label.split(NAMESPACE_SEPARATOR) if part)
 
 
-def _sections(content: ProcessContent, options: ProcessDumpOptions) -> Iterable[tuple[str, dict[str, FileRef]]]:
+def _sections(content: ProcessContent, options: ProcessDumpOptions) -> Iterable[tuple[str, dict[str, FileSource]]]:
     """(sub-directory, files) pairs in AiiDA's order: inputs, outputs, node_inputs, node_outputs."""
     yield "inputs", content.files
     retrieved = content.retrieved
@@ -58,29 +43,34 @@ def _sections(content: ProcessContent, options: ProcessDumpOptions) -> Iterable[
                 yield f"node_outputs/{_link_path(link.label)}", link.files
 
 
-def node_files(
-    content: ProcessContent,
-    kind: str,
-    options: ProcessDumpOptions,
-    users: dict[int, dict[str, Any]],
-    computers: dict[int, dict[str, Any]],
-) -> dict[str, FileSource]:
-    """Every file of one process directory (its sub-process directories excluded).
+class NodeFileBuilder:
+    """Every file of each process directory of one dump (sub-process directories excluded)."""
 
-    In flat mode files go straight into the directory; a file whose name is taken already
-    (by the metadata file or an earlier input) keeps its sub-directory instead of silently
-    overwriting, which AiiDA does.
-    """
-    files = {METADATA_FILE: generated_file(render_metadata(content, options, users, computers))}
-    if kind == "workflow":
+    def __init__(
+        self,
+        options: ProcessDumpOptions,
+        users: dict[int, dict[str, Any]],
+        computers: dict[int, dict[str, Any]],
+    ) -> None:
+        self.options = options
+        self.metadata = MetadataWriter(options, users, computers)
+
+    def files(self, content: ProcessContent, kind: str) -> dict[str, FileSource]:
+        """In flat mode files go straight into the directory; a file whose name is taken already
+        (by the metadata file or an earlier input) keeps its sub-directory instead of silently
+        overwriting, which AiiDA does.
+        """
+        files = {METADATA_FILE: generated_file(self.metadata.render(content))}
+        if kind == "workflow":
+            return files
+        flat = self.options.flat
+        for directory, entries in _sections(content, self.options):
+            if not flat:
+                files.update({f"{directory}/{relative}": source for relative, source in entries.items()})
+                continue
+            for relative, source in entries.items():
+                files[relative if not _clashes(files, relative) else f"{directory}/{relative}"] = source
         return files
-    for directory, entries in _sections(content, options):
-        for relative, ref in entries.items():
-            path = f"{directory}/{relative}"
-            if options.flat and not _clashes(files, relative):
-                path = relative
-            files[path] = repository_file(ref)
-    return files
 
 
 def _clashes(files: dict[str, FileSource], path: str) -> bool:

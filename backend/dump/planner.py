@@ -61,7 +61,14 @@ def _under(path: str, prefix: str) -> bool:
 
 
 def _file_directories(files: Iterable[str]) -> set[str]:
-    return {parent for path in files for parent in ancestors(path)}
+    """Every directory holding one of `files` (relative paths), at any depth."""
+    found: set[str] = set()
+    # Many files share a directory: climb from each distinct parent, stopping where another did.
+    for parent in {path.rpartition("/")[0] for path in files}:
+        while parent and parent not in found:
+            found.add(parent)
+            parent = parent.rpartition("/")[0]
+    return found
 
 
 class Planner:
@@ -263,16 +270,23 @@ class Planner:
         prefix = "" if slot == ROOT else f"{slot}/"
         wanted_dirs = _file_directories(desired)
         had_dirs = set() if fresh else _file_directories(recorded)
-        for directory in sorted(wanted_dirs - had_dirs, key=depth):
-            self.plan.directories.append(MakeDirectory(prefix + directory, node=pk, slot=slot))
+        new_dirs = sorted(wanted_dirs - had_dirs, key=depth)
+        self.plan.directories.extend([MakeDirectory(prefix + directory, False, pk, slot) for directory in new_dirs])
         files = self.plan.files
         wrote = False
-        for relative, source in desired.items():
-            path = prefix + relative
-            if not fresh and recorded.get(relative) == source.digest and not self._file_missing(path):
-                continue
-            files.append(WriteFile(path, source.size, relative in recorded, pk, slot, source.key, source.data))
-            wrote = True
+        if fresh:
+            # A new directory: every file is written, nothing to compare (a first dump is all this).
+            files.extend(
+                [WriteFile(prefix + rel, src.size, False, pk, slot, src.key, src.data) for rel, src in desired.items()]
+            )
+            wrote = bool(desired)
+        else:
+            for relative, source in desired.items():
+                path = prefix + relative
+                if recorded.get(relative) == source.digest and not self._file_missing(path):
+                    continue
+                files.append(WriteFile(path, source.size, relative in recorded, pk, slot, source.key, source.data))
+                wrote = True
         for relative in sorted(set(recorded) - set(desired)):
             self.plan.removals.append(Removal(prefix + relative, "file", pk, "no longer dumped"))
             wrote = True

@@ -34,7 +34,8 @@ def _string(text: str) -> str:
     return rendered
 
 
-def _scalar(value: Any) -> str:
+def yaml_scalar(value: Any) -> str:
+    """A scalar as `dump_yaml` writes it after `key: `."""
     if type(value) is str:
         return _string(value)
     if value is None:
@@ -56,14 +57,22 @@ def _scalar(value: Any) -> str:
 
 def _mapping(value: dict[Any, Any], indent: str, lines: list[str], first_prefix: str | None) -> None:
     """Entries of a non-empty mapping; `first_prefix` replaces the indent of the first line ('- ')."""
+    cache = _CACHE
     for key, item in value.items():
         head = indent if first_prefix is None else first_prefix
         first_prefix = None
+        # The cache lookups inline `_string` for the common case (a string seen before).
+        name = cache.get(key) if type(key) is str else None
+        if name is None:
+            name = _string(str(key))
         kind = type(item)
-        if kind is dict or kind is list or kind is tuple:
-            _emit(item, indent, lines, f"{head}{_string(str(key))}:")
+        if kind is str:
+            text = cache.get(item)
+            lines.append(f"{head}{name}: {_string(item) if text is None else text}")
+        elif kind is dict or kind is list or kind is tuple:
+            _emit(item, indent, lines, f"{head}{name}:")
         else:
-            lines.append(f"{head}{_string(str(key))}: {_scalar(item)}")
+            lines.append(f"{head}{name}: {yaml_scalar(item)}")
 
 
 def _emit(value: Any, indent: str, lines: list[str], prefix: str) -> None:
@@ -86,13 +95,24 @@ def _emit(value: Any, indent: str, lines: list[str], prefix: str) -> None:
             if isinstance(item, dict | list | tuple):
                 _emit(item, inner, lines, f"{inner}-")
             else:
-                lines.append(f"{inner}- {_scalar(item)}")
+                lines.append(f"{inner}- {yaml_scalar(item)}")
     else:
-        lines.append(f"{prefix} {_scalar(value)}")
+        lines.append(f"{prefix} {yaml_scalar(value)}")
 
 
 def dump_yaml(document: dict[str, Any]) -> str:
     """A YAML document (with the `---` marker) for a mapping, keys in insertion order."""
     lines = ["---"]
     _mapping(document, "", lines, None)
+    return "\n".join(lines) + "\n"
+
+
+def dump_yaml_entry(key: str, value: Any) -> str:
+    """The lines `dump_yaml` writes for one top-level entry, newline-terminated.
+
+    `dump_yaml(d)` is `"---\n"` followed by the entries of `d` in order, so an entry that
+    recurs in many documents (a user, a computer) is rendered once and reused.
+    """
+    lines: list[str] = []
+    _mapping({key: value}, "", lines, None)
     return "\n".join(lines) + "\n"
