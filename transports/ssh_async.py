@@ -64,11 +64,22 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
                 if not shared.is_lost(exc, generation):
                     raise self.sftp_error(exc, path) from None
                 lost = exc
+            except asyncssh.ChannelOpenError as exc:
+                if not shared.is_lost(exc, generation):
+                    raise TransportError(
+                        f"{self.host} refused a channel ({exc.reason}); lower max_sessions", host=self.host
+                    ) from None
+                await shared.reconnect(generation)
+                continue  # the channel never opened, so nothing ran: safe to run again even if not idempotent
             except pool.CONNECTION_ERRORS as exc:
                 if not shared.is_lost(exc, generation):
                     if isinstance(exc, OSError):
                         raise from_os_error(exc, exc.filename or path, host=self.host) from None
                     raise
+                lost = exc
+            except asyncssh.Error as exc:  # any other asyncssh error: a loss, or one about this operation
+                if not shared.is_lost(exc, generation):
+                    raise TransportError(f"{exc.reason} on {self.host}: {path}", host=self.host, path=path) from None
                 lost = exc
             await shared.reconnect(generation)
             if not idempotent:

@@ -33,11 +33,18 @@ from ..entities import (
     RemoteStashFolderData,
     load_node,
 )
-from ..processes.calcjob import EXIT_STATUS_FILE, SUBMIT_SCRIPT, CalcJob, CalcJobOptions, JobSpec
+from ..processes.calcjob import (
+    EXIT_STATUS_FILE,
+    SCHEDULER_EXIT_CODES,
+    SUBMIT_SCRIPT,
+    CalcJob,
+    CalcJobOptions,
+    JobSpec,
+)
 from ..processes.launch import resolve_process
 from ..processes.shelljob import copy_out
 from ..processes.spec import ERROR_MISSING_OUTPUT, ERROR_NO_RETRIEVED_FOLDER, ExitCode, ProcessInputs
-from ..schedulers import JobState, JobTemplate, Scheduler, SubmitRejected, scheduler_for
+from ..schedulers import JobFailure, JobState, JobTemplate, Scheduler, SubmitRejected, scheduler_for
 from ..schedulers.base import STDERR_NAME, STDOUT_NAME
 from ..store.schema import RemoteJobRow
 from .backoff import with_backoff
@@ -207,6 +214,7 @@ class CalcJobRunner(ProcessRunner):
     async def _update(self) -> str:
         job_id = self.checkpoint.data["job_id"]
         last: tuple[str, str | None] | None = None
+        failure: str | None = None  # why the scheduler stopped the job, if it did
         while True:
             try:
                 async for info in self.engine.poller.watch(self.computer, self.scheduler, job_id):
@@ -220,6 +228,7 @@ class CalcJobRunner(ProcessRunner):
                             scheduler_pending_reason=info.reason,
                         )
                     if info.state is JobState.DONE:
+                        failure = info.failure.value if info.failure is not None else None
                         break
                     await self.pause_point()
                 break
@@ -237,7 +246,8 @@ class CalcJobRunner(ProcessRunner):
                 row.state, row.finished = "done", utcnow()
 
         next_step = "stash" if (self.options.stash or self._job_spec().stash) else "retrieve"
-        await self.save(next_step, also=record)
+        await self.save(next_step, data={"scheduler_failure": failure}, also=record,
+                        attributes={"scheduler_failure": failure} if failure else None)
         return next_step
 
     def _job_spec(self) -> JobSpec:
@@ -336,9 +346,11 @@ class CalcJobRunner(ProcessRunner):
             return None
         calc = self.process_class(self.node, self.inputs)
         calc.command_exit_status = CalcJob.read_exit_status(retrieved)
+        failure = self.checkpoint.data.get("scheduler_failure")
+        calc.scheduler_exit_code = SCHEDULER_EXIT_CODES.get(JobFailure(failure)) if failure else None
         result = await asyncio.to_thread(calc.parse, retrieved)
         outputs = calc.collected_outputs()
-        exit_code = ExitCode()
+        exit_code = calc.scheduler_exit_code or ExitCode()
         if isinstance(result, ExitCode):
             exit_code = result
         elif isinstance(result, dict):

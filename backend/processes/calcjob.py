@@ -22,10 +22,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..entities import CalcJobNode, Data, FolderData
 from ..errors import NotExistent
-from ..schedulers.base import JobResources
-from .spec import ExitCode, ProcessInputs, ProcessSpec
+from ..schedulers.base import JobFailure, JobResources
+from .spec import (
+    ERROR_SCHEDULER_NODE_FAILURE,
+    ERROR_SCHEDULER_OUT_OF_MEMORY,
+    ERROR_SCHEDULER_OUT_OF_WALLTIME,
+    ExitCode,
+    ProcessInputs,
+    ProcessSpec,
+)
 
 EXIT_STATUS_FILE = "_provtop_exit_status"
+
+SCHEDULER_EXIT_CODES: dict[JobFailure, ExitCode] = {
+    JobFailure.OUT_OF_MEMORY: ERROR_SCHEDULER_OUT_OF_MEMORY,
+    JobFailure.OUT_OF_WALLTIME: ERROR_SCHEDULER_OUT_OF_WALLTIME,
+    JobFailure.NODE_FAILURE: ERROR_SCHEDULER_NODE_FAILURE,
+}
+"""The exit code a calc job ends with when the scheduler stopped its job, unless `parse` returns one."""
+
 SUBMIT_SCRIPT = "_provtop_submit.sh"
 
 
@@ -130,6 +145,9 @@ class CalcJob:
         self.node = node
         self.inputs = inputs
         self.command_exit_status: int | None = None
+        self.scheduler_exit_code: ExitCode | None = None
+        """Set before `parse` when the scheduler stopped the job (SCHEDULER_EXIT_CODES); the calc job ends
+        with it unless `parse` returns an ExitCode of its own (AiiDA's rule)."""
         self._outputs: dict[str, Data] = {}
 
     @classmethod

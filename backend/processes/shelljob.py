@@ -104,6 +104,8 @@ class ShellJob(CalcJob):
                     with retrieved.open(relpath) as stream:
                         folder.put_object_from_stream(stream, relpath[len(top) + 1 :])
             self.out(output_label(top), folder)
+        if self.command_exit_status != 0 and self.scheduler_exit_code is not None:
+            return self.scheduler_exit_code  # says more than "the command failed": out of memory, walltime
         if self.command_exit_status not in (0, None):
             return ExitCode(ERROR_COMMAND_FAILED.status, f"the command exited with status {self.command_exit_status}")
         if self.command_exit_status is None:

@@ -25,6 +25,9 @@ class ExitCode(NamedTuple):
 
 ERROR_MISSING_OUTPUT = ExitCode(11, "The process did not register a required output.")
 ERROR_NO_RETRIEVED_FOLDER = ExitCode(100, "The process did not have the required `retrieved` output.")
+ERROR_SCHEDULER_OUT_OF_MEMORY = ExitCode(110, "The job ran out of memory.")
+ERROR_SCHEDULER_OUT_OF_WALLTIME = ExitCode(120, "The job ran out of walltime.")
+ERROR_SCHEDULER_NODE_FAILURE = ExitCode(140, "The node running the job failed.")
 ERROR_COMMAND_FAILED = ExitCode(400, "The command exited with a non-zero status.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
-from .base import JobInfo, JobResources, JobState, JobTemplate, Scheduler, SchedulerError, SubmitRejected
+from .base import JobFailure, JobInfo, JobResources, JobState, JobTemplate, Scheduler, SchedulerError, SubmitRejected
 from .direct import DirectScheduler
 from .slurm import SlurmScheduler
 
@@ -21,6 +21,7 @@ def scheduler_for(name: str, settings: dict[str, Any] | None = None) -> Schedule
 
 __all__ = [
     "DirectScheduler",
+    "JobFailure",
     "JobInfo",
     "JobResources",
     "JobState",

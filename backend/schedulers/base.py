@@ -42,6 +42,14 @@ class JobState(StrEnum):
     UNDETERMINED = "undetermined"
 
 
+class JobFailure(StrEnum):
+    """Why the scheduler ended a job early, when it says so; the calc job turns it into an exit code."""
+
+    OUT_OF_MEMORY = "out_of_memory"
+    OUT_OF_WALLTIME = "out_of_walltime"
+    NODE_FAILURE = "node_failure"
+
+
 class JobResources(BaseModel):
     """What a job asks for; `memory_mb=0` means the whole node's memory (SLURM `--mem=0`)."""
 
@@ -70,6 +78,7 @@ class JobInfo(BaseModel):
     raw_state: str = ""
     reason: str | None = Field(default=None, description="Why a queued job waits (SLURM's pending reason).")
     exit_code: str | None = None
+    failure: JobFailure | None = Field(default=None, description="Set when the scheduler ended the job early.")
 
 
 class Scheduler(abc.ABC):

@@ -13,7 +13,17 @@ from collections.abc import Sequence
 
 from provtop.transports import Transport
 
-from .base import STDERR_NAME, STDOUT_NAME, JobInfo, JobState, JobTemplate, Scheduler, SchedulerError, SubmitRejected
+from .base import (
+    STDERR_NAME,
+    STDOUT_NAME,
+    JobFailure,
+    JobInfo,
+    JobState,
+    JobTemplate,
+    Scheduler,
+    SchedulerError,
+    SubmitRejected,
+)
 
 # squeue's short codes and scontrol/sacct's long names; unknown codes are UNDETERMINED.
 _STATES: dict[str, JobState] = {}
@@ -31,16 +41,36 @@ for _codes, _state in (
     for _code in _codes:
         _STATES[_code] = _state
 
+# The end states that mean SLURM stopped the job, as AiiDA maps them (to exit codes 110, 120, 140).
+_FAILURES: dict[str, JobFailure] = {
+    "OOM": JobFailure.OUT_OF_MEMORY, "OUT_OF_MEMORY": JobFailure.OUT_OF_MEMORY,
+    "TO": JobFailure.OUT_OF_WALLTIME, "TIMEOUT": JobFailure.OUT_OF_WALLTIME,
+    "NF": JobFailure.NODE_FAILURE, "NODE_FAIL": JobFailure.NODE_FAILURE,
+}
+
 _PERMANENT = ("invalid account", "invalid partition", "invalid qos", "requested node configuration is not available",
               "memory specification can not be satisfied", "invalid feature", "batch job submission failed: invalid")
 _GONE = ("invalid job id", "job/step already completing or completed", "already completing", "already completed")
 _SUBMITTED = re.compile(r"(?:Submitted batch job\s+)?(\d+)(?:;\S+)?\s*$")
 
 
+def _key(raw: str) -> str:
+    return raw.strip().split(" ")[0].rstrip("+").upper()
+
+
 def state_of(raw: str) -> JobState:
     """Map a squeue code or a long state name (`CANCELLED by 0`, `CANCELLED+` too) to a JobState."""
-    key = raw.strip().split(" ")[0].rstrip("+").upper()
-    return _STATES.get(key, JobState.UNDETERMINED)
+    return _STATES.get(_key(raw), JobState.UNDETERMINED)
+
+
+def failure_of(raw: str) -> JobFailure | None:
+    """Whether the state (code or long name) says SLURM stopped the job: out of memory, walltime, node."""
+    return _FAILURES.get(_key(raw))
+
+
+def _job_info(job_id: str, raw: str, *, reason: str | None = None, exit_code: str | None = None) -> JobInfo:
+    return JobInfo(job_id=job_id, state=state_of(raw), raw_state=raw, reason=reason, exit_code=exit_code,
+                   failure=failure_of(raw))
 
 
 def _duration(seconds: int) -> str:
@@ -103,7 +133,7 @@ class SlurmScheduler(Scheduler):
                 parts = line.strip().split("|")
                 if len(parts) == 3 and parts[0] in ids:
                     reason = parts[2] if parts[2] not in ("None", "(null)", "") else None
-                    found[parts[0]] = JobInfo(job_id=parts[0], state=state_of(parts[1]), raw_state=parts[1], reason=reason)
+                    found[parts[0]] = _job_info(parts[0], parts[1], reason=reason)
         elif not any(marker in stderr.lower() for marker in _GONE):
             raise SchedulerError(f"squeue failed (exit {code}): {stderr.strip()}")
         for job_id in ids:
@@ -117,8 +147,8 @@ class SlurmScheduler(Scheduler):
             fields = dict(re.findall(r"(\w+)=(\S*)", stdout))
             raw = fields.get("JobState", "")
             reason = fields.get("Reason")
-            return JobInfo(job_id=job_id, state=state_of(raw), raw_state=raw,
-                           reason=None if reason in (None, "None") else reason, exit_code=fields.get("ExitCode"))
+            return _job_info(job_id, raw, reason=None if reason in (None, "None") else reason,
+                             exit_code=fields.get("ExitCode"))
         if not any(marker in stderr.lower() for marker in _GONE):
             raise SchedulerError(f"scontrol show job {job_id} failed (exit {code}): {stderr.strip()}")
         code, stdout, _ = await self.run(
@@ -128,7 +158,7 @@ class SlurmScheduler(Scheduler):
             for line in stdout.splitlines():
                 parts = line.split("|")
                 if len(parts) == 3 and parts[0] == job_id:
-                    return JobInfo(job_id=job_id, state=state_of(parts[1]), raw_state=parts[1], exit_code=parts[2])
+                    return _job_info(job_id, parts[1], exit_code=parts[2])
         return JobInfo(job_id=job_id, state=JobState.DONE, raw_state="gone from squeue and scontrol")
 
     async def kill(self, transport: Transport, job_id: str) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,10 +16,10 @@ from provtop.backend.entities.current import set_current_store
 from provtop.backend.profiles import load_profile, setup_profile
 from provtop.backend.store.store import Store
 
-from tests.fixtures.daemons import current_user, free_port, require_binary, run, spawn, stop, wait_until
-from tests.fixtures.services import write_sshd_config
+from tests.fixtures.daemons import wait_until
+from tests.fixtures.services import RestartableSshd
 
-__all__ = ["wait_until"]
+__all__ = ["RestartableSshd", "wait_until"]
 
 FAST_POLL = {"poll_interval": 0.2}
 
@@ -77,73 +75,9 @@ def engine_process(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[byt
             process.wait()
 
 
-class RestartableSshd:
-    """A private sshd that a test may take down (with its open sessions) and bring back on the same port."""
-
-    def __init__(self, base: Path) -> None:
-        self.sshd = require_binary("sshd", "/usr/sbin/sshd", "apt-get install openssh-server")
-        keygen = require_binary("ssh-keygen", "ssh-keygen", "apt-get install openssh-client")
-        self.base, self.port = base, free_port()
-        for key in ("host_key", "client_key"):
-            run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", base / key])
-        shutil.copy(base / "client_key.pub", base / "authorized_keys")
-        host_key = " ".join((base / "host_key.pub").read_text().split()[:2])
-        (base / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {host_key}\n")
-        self.config = write_sshd_config(base, self.port)
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def settings(self) -> dict[str, object]:
-        """Transport settings for a computer on this server: one quick reconnect attempt only."""
-        return {"port": self.port, "username": current_user(), "identity_files": [str(self.base / "client_key")],
-                "known_hosts": [str(self.base / "known_hosts")], "ssh_config": str(self.base / "none"),
-                "connect_timeout": 3, "reconnect_attempts": 1}
-
-    def start(self) -> None:
-        if os.geteuid() == 0:
-            Path("/run/sshd").mkdir(parents=True, exist_ok=True)
-        self.process = spawn([self.sshd, "-D", "-f", self.config, "-E", self.base / "sshd.log"], self.base / "sshd.out")
-        probe = ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.base / "client_key"), "-o", "BatchMode=yes",
-                 "-o", f"UserKnownHostsFile={self.base / 'known_hosts'}", "-o", "ConnectTimeout=3",
-                 f"{current_user()}@127.0.0.1", "true"]
-        if not wait_until(lambda: subprocess.run(probe, capture_output=True, stdin=subprocess.DEVNULL).returncode == 0,
-                          timeout=15, interval=0.2):
-            raise RuntimeError(f"sshd did not come up on port {self.port}")
-
-    def stop(self) -> None:
-        """Stop the listener and the session processes it forked, so open connections drop too."""
-        if self.process is None:
-            return
-        for child in _children_of(self.process.pid):
-            try:
-                os.kill(child, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        stop(self.process)
-        self.process = None
-
-
-def _children_of(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                children.append(int(entry.name))
-    return children
-
-
 @pytest.fixture
 def restartable_sshd(tmp_path: Path) -> Iterator[RestartableSshd]:
-    base = tmp_path / "sshd"
-    base.mkdir()
-    server = RestartableSshd(base)
-    server.start()
-    yield server
-    server.stop()
+    yield from RestartableSshd.running(tmp_path / "sshd")
 
 
 def engine_is_up(store: Store, process: subprocess.Popen[bytes]) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from provtop.transports import Transport, transport_for
 
-from tests.fixtures.services import SshServer
+from tests.fixtures.services import RestartableSshd, SshServer
 
 KINDS = ["local", "ssh", "ssh_async"]
 
@@ -30,6 +30,12 @@ def ssh_settings(server: SshServer, **overrides: object) -> dict[str, object]:
         "label": "test",
     }
     return settings | overrides
+
+
+@pytest.fixture
+def restartable_sshd(tmp_path: Path) -> Iterator[RestartableSshd]:
+    """A private sshd of this test's own, which it may stop (open sessions included) and restart."""
+    yield from RestartableSshd.running(tmp_path / "sshd")
 
 
 @pytest.fixture(params=KINDS)
