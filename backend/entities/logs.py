@@ -112,24 +112,25 @@ class Log(Entity):
         )
 
     @classmethod
+    def _from_row(cls, node_uuid: str, row: LogRow, store: Store) -> Log:
+        log = cls(
+            node_uuid,
+            row.levelname,
+            row.message,
+            loggername=row.loggername,
+            time=row.time,
+            metadata=row.metadata_,
+            uuid=row.uuid,
+        )
+        log._mark_stored(row.id, store)
+        return log
+
+    @classmethod
     def for_node(cls, node: Node, store: Store | None = None) -> list[Log]:
         store = store or node.store_backend
         if not node.is_stored:
             return []
         with store.reading() as session:
             rows = session.scalars(select(LogRow).where(LogRow.node_id == node.pk).order_by(LogRow.time, LogRow.id))
-            logs = []
-            for row in rows:
-                log = cls(
-                    node.uuid,
-                    row.levelname,
-                    row.message,
-                    loggername=row.loggername,
-                    time=row.time,
-                    metadata=row.metadata_,
-                    uuid=row.uuid,
-                )
-                log._mark_stored(row.id, store)
-                logs.append(log)
-            return logs
+            return [cls._from_row(node.uuid, row, store) for row in rows]
 

@@ -23,34 +23,11 @@ from .models import ActionResult
 class ComputerActions:
     store: Store
 
-    def setup_computer(
-        self,
-        label: str,
-        hostname: str,
-        *,
-        transport_type: str = "local",
-        scheduler_type: str = "direct",
-        workdir: str = "/tmp/provtop",
-        description: str = "",
-        transport_settings: dict[str, Any] | None = None,
-        scheduler_settings: dict[str, Any] | None = None,
-        max_concurrent_jobs: int | None = None,
-        max_transport_channels: int = 8,
-    ) -> ComputerModel:
+    def setup_computer(self, label: str, hostname: str, *, workdir: str = "/tmp/provtop", **options: Any) -> ComputerModel:
+        """Record a computer; `options` are Computer's keyword arguments (transport_type, ...)."""
         if not posixpath.isabs(workdir):
             raise InputError(f"the work directory '{workdir}' must be an absolute path")
-        computer = Computer(
-            label,
-            hostname,
-            transport_type=transport_type,
-            scheduler_type=scheduler_type,
-            workdir=workdir,
-            description=description,
-            transport_settings=transport_settings,
-            scheduler_settings=scheduler_settings,
-            max_concurrent_jobs=max_concurrent_jobs,
-            max_transport_channels=max_transport_channels,
-        )
+        computer = Computer(label, hostname, workdir=workdir, **options)
         computer._store = self.store
         return computer.store().to_model()
 

@@ -111,10 +111,7 @@ class Node(NodeFiles, NodeLinks, Entity):
 
     @label.setter
     def label(self, value: str) -> None:
-        self._check_mutable("label")
-        self._label = value
-        if self.is_stored:
-            self._persist(label=value)
+        self._set_column("label", value)
 
     @property
     def description(self) -> str:
@@ -122,10 +119,14 @@ class Node(NodeFiles, NodeLinks, Entity):
 
     @description.setter
     def description(self, value: str) -> None:
-        self._check_mutable("description")
-        self._description = value
+        self._set_column("description", value)
+
+    def _set_column(self, name: str, value: str) -> None:
+        """Change a plain column (label, description): kept in memory, and saved when stored."""
+        self._check_mutable(name)
+        setattr(self, f"_{name}", value)
         if self.is_stored:
-            self._persist(description=value)
+            self._persist(**{name: value})
 
     @property
     def computer(self) -> Computer | None:
