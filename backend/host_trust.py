@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from provtop.transports.host_keys import HostKey, known_keys, trust_host_key
 from provtop.transports.ssh_async_pool import scan_host_key
 from provtop.transports.ssh_settings import SshSettings, resolve_ssh_settings
 
+from . import event_loop
 from .entities.computers import Computer
 from .errors import InputError, RemoteError
 
@@ -41,7 +41,7 @@ def _ssh_settings(computer: Computer) -> SshSettings:
 def check_host_key(computer: Computer) -> HostKeyCheck:
     settings = _ssh_settings(computer)
     try:
-        key = asyncio.run(scan_host_key(settings))
+        key = event_loop.run(scan_host_key(settings))
     except TransportError as exc:
         raise RemoteError(f"computer '{computer.label}': {exc}") from None
     known = known_keys(settings)

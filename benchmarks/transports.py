@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from provtop.backend import event_loop
 from provtop.transports import Transport, transport_for
 from provtop.transports.sftp_big_file import Pipeline
 
@@ -421,4 +422,4 @@ async def main_pipelines(big_mib: int, names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    event_loop.run(main())

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import event_loop
 from ..entities import ProcessNode, load_node
 from ..store.schema import ProcessControlRow, RemoteJobRow
 from ..store.store import Store
@@ -96,7 +97,7 @@ class ClientControl:
 
     def run(self, action: Action, roots: Sequence[int], *, timeout: float = math.inf, force: bool = False,
             policy: RetryPolicy | None = None) -> ControlReport:
-        return asyncio.run(self._run(action, roots, timeout, force, policy or RetryPolicy.from_config()))
+        return event_loop.run(self._run(action, roots, timeout, force, policy or RetryPolicy.from_config()))
 
     async def _run(self, action: Action, roots: Sequence[int], timeout: float, force: bool,
                    policy: RetryPolicy) -> ControlReport:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import posixpath
 import uuid
 from typing import Any
 
 from sqlalchemy import select
 
+from .. import event_loop
 from ..computer_transport import computer_transport
 from ..entities.computers import Computer, ComputerModel
 from ..entities.nodes.code import InstalledCode
@@ -40,7 +40,7 @@ class ComputerActions:
     def test_computer(self, label: str) -> ActionResult:
         """Connect, run a command, and write and remove a file in the work directory."""
         computer = Computer.load(label, self.store)
-        return asyncio.run(_probe(computer))
+        return event_loop.run(_probe(computer))
 
     def check_host_key(self, label: str) -> HostKeyCheck:
         """The key the computer's SSH server presents, and whether known_hosts trusts it."""

@@ -6,7 +6,6 @@ honest message: what was done, and what is still pending and why.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from .. import event_loop
 from ..engine.backoff import RetryPolicy
 from ..engine.client_control import (
     Action,
@@ -145,7 +145,7 @@ class ControlActions:
         before = {o.id: o for o in self.list_orphans()}
         if not before:
             return OrphanCancelResult(cancelled=[], remaining=[], message="no orphaned jobs")
-        cancelled, left = asyncio.run(cancel_orphans(self.store, ids, timeout))
+        cancelled, left = event_loop.run(cancel_orphans(self.store, ids, timeout))
         done = [before[j.row_id] for j in cancelled if j.row_id in before]
         remaining = self.list_orphans()
         parts = [f"remote job {o.job_id} on '{o.computer}' cancelled" for o in done]

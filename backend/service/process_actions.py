@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from .. import event_loop
 from ..engine.engine import Engine
 from ..entities import ProcessNode, load_node
 from ..errors import InputError, NotExistent
@@ -184,7 +185,7 @@ class ProcessActions:
             finally:
                 await engine.stop()
 
-        asyncio.run(main())
+        event_loop.run(main())
 
     def submit_demo(self, computer: str = "localhost", *, transfer_mb: int = 64, sleep_seconds: int = 3) -> list[ProcessRow]:
         """Submit the demo workflows (work with sleeps, one failing, one moving large files)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Sequence
@@ -10,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .. import event_loop
 from ..engine.engine import Engine
 from ..entities import LinkType, ProcessNode, RemoteData, RemoteStashData, load_node
 from ..entities.entity import validate_model
@@ -47,7 +47,7 @@ class StashActions:
             calc = submit(StashCalculation, **inputs)
             done = self._wait(calc.pk, timeout)  # type: ignore[arg-type]
         else:
-            done = asyncio.run(_run_here(self.store, inputs))
+            done = event_loop.run(_run_here(self.store, inputs))
         return _result(done)
 
     def _wait(self, pk: int, timeout: float) -> ProcessNode:

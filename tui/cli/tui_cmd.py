@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
+
+from provtop.backend import event_loop
 
 from .context import CliContext, pass_cli
 
@@ -28,7 +29,7 @@ def run_tui(cli: CliContext, *, read_only: bool) -> None:
             app.engine_choice = choice
             await app.run_async()
 
-    asyncio.run(run())
+    event_loop.run(run())
     if app.return_code:
         sys.exit(app.return_code)
 

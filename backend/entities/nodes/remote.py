@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import posixpath
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ... import event_loop
 from ...errors import InputError, NotExistent, ValidationError
 from .data import Data
 
@@ -53,7 +53,7 @@ class RemoteData(Data):
 
     def get_size_on_disk(self, relpath: str | None = None, method: str = "du") -> int:
         """Blocking form of `aget_size_on_disk`, for scripts outside an event loop."""
-        return asyncio.run(self.aget_size_on_disk(relpath, method))
+        return event_loop.run(self.aget_size_on_disk(relpath, method))
 
     def _validate_before_store(self) -> None:
         super()._validate_before_store()
