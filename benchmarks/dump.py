@@ -110,6 +110,8 @@ def measure(workdir: Path, workflows: int, repeats: int) -> dict[str, Any]:
         figures["plus_10_files_written"] = result.totals.files
     finally:
         store.close()
+    # Other work on the machine moves every figure (the file-writing ones most): say how busy it was.
+    figures["load_average"] = [round(load, 2) for load in os.getloadavg()]
     return figures
 
 
@@ -138,7 +140,8 @@ def report(figures: dict[str, Any]) -> dict[str, Any]:
     ]
     print(
         f"{figures['workflows']} workflows, {figures['nodes']} nodes; tree: {figures['files']} files, "
-        f"{figures['directories']} directories, {figures['bytes'] / 1e6:.1f} MB"
+        f"{figures['directories']} directories, {figures['bytes'] / 1e6:.1f} MB; "
+        f"load average {', '.join(map(str, figures['load_average']))}"
     )
     print(f"{'measurement':<46}{'seconds':>10}{'aiida-core':>12}{'speed-up':>10}")
     for label, seconds, key in rows:

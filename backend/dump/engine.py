@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec
 
-from ..queries.dump_content import load_contents, load_log_lines, load_people
+from ..queries.dump_content import load_contents, load_log_lines
 from ..queries.dump_graph import (
     GraphSnapshot,
     database_digest,
@@ -92,7 +92,9 @@ def open_target(store: Store, root: Path, kind: DumpKind, target: str, options: 
         raise DumpStateError(
             f"{root} holds the dump of {old.kind} '{old.target}'; choose another --path, or --overwrite to replace it"
         )
-    return Target(root, old, recovered, database_digest(store))
+    # The digest is compared with the log's, and recorded in the new log: a dry run with no log needs neither.
+    digest = database_digest(store) if old is not None or not options.dry_run else ""
+    return Target(root, old, recovered, digest)
 
 
 def _deleted(store: Store, graph: GraphSnapshot, old: DumpState | None) -> tuple[set[str], set[str]]:
@@ -109,12 +111,12 @@ def _needs_content(
     graph: GraphSnapshot, layout: Layout, old: DumpState | None, *, content_key: str, force: bool
 ) -> set[int]:
     """Processes whose files must be (re)computed: new, changed, or given a new directory."""
+    if force or old is None or old.content_key != content_key or old.env_key != graph.env_key:
+        return {slot.pk for slot in layout.slots if slot.role != "link"}
     placed: dict[int, set[str]] = {}
     for slot in layout.slots:
         if slot.role != "link":
             placed.setdefault(slot.pk, set()).add(slot.path)
-    if force or old is None or old.content_key != content_key or old.env_key != graph.env_key:
-        return set(placed)
     needed = set()
     for pk, paths in placed.items():
         info = graph.processes[pk]
@@ -154,10 +156,13 @@ def _plan(
     trust_log = getattr(options, "filter_by_last_dump_time", True)
     content_key = options.content_key()
     needed = _needs_content(graph, layout, old, content_key=content_key, force=target.recovered or not trust_log)
-    contents = load_contents(store, graph.processes, needed) if needed else {}
-    users, computers = load_people(store) if needed else ({}, {})
-    builder = NodeFileBuilder(options, users, computers)
-    files = {pk: builder.files(content, graph.processes[pk].kind) for pk, content in contents.items()}
+    contents = (
+        load_contents(store, graph.processes, needed, inputs=options.include_inputs, outputs=options.include_outputs)
+        if needed
+        else {}
+    )
+    builder = NodeFileBuilder(options, graph.people)
+    files = {pk: builder.files(content) for pk, content in contents.items()}
     request = PlanRequest(
         kind=kind,
         subject=subject,
@@ -222,7 +227,7 @@ def plan_process_dump(store: Store, pk: int, path: Path | None, options: Process
     if target.up_to_date(options):
         return target.unchanged_plan("process", f"process {pk}", options)
     logs = load_log_lines(store, [pk]).get(pk, [])
-    readme = render_readme(graph, load_contents(store, graph.processes), pk, logs)
+    readme = render_readme(graph, pk, logs)
     return _plan(
         store,
         kind="process",

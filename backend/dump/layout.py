@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..queries.dump_graph import GraphSnapshot
 from .naming import child_directory_name, node_directory_name
@@ -26,8 +26,9 @@ def join(*parts: str) -> str:
     return "/".join(kept) if kept else ROOT
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(NamedTuple):
+    """One placement of a process (a named tuple: immutable, and the cheapest to make one per directory)."""
+
     path: str
     pk: int
     role: Literal["primary", "copy", "link"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..queries.dump_content import ProcessContent
+from ..queries.dump_graph import People, ProcessInfo
 from .options import ProcessDumpOptions
 from .yaml_text import dump_yaml_entry, yaml_scalar
 
@@ -24,25 +25,24 @@ class MetadataWriter:
     planning path of every dry run.
     """
 
-    def __init__(
-        self, options: ProcessDumpOptions, users: dict[int, dict[str, Any]], computers: dict[int, dict[str, Any]]
-    ) -> None:
+    def __init__(self, options: ProcessDumpOptions, people: People) -> None:
         self.options = options
-        self.users = users
-        self.computers = computers
+        self.users = people.users
+        self.computers = people.computers
         self._user_sections: dict[int, str] = {}
         self._computer_sections: dict[int, str] = {}
 
     def render(self, content: ProcessContent) -> bytes:
-        user = self.users.get(content.user_id)
-        parts = [DOCUMENT_START, _node_section(content)]
-        parts.append(_shared_section(self._user_sections, "User data", content.user_id, user))
-        computer_id = content.computer_id
+        info = content.info
+        user = self.users.get(info.user_id)
+        parts = [DOCUMENT_START, _node_section(info)]
+        parts.append(_shared_section(self._user_sections, "User data", info.user_id, user))
+        computer_id = info.computer_id
         if computer_id is not None and computer_id in self.computers:
             computer = self.computers[computer_id]
             parts.append(_shared_section(self._computer_sections, "Computer data", computer_id, computer))
-        if self.options.include_attributes and content.attributes:
-            parts.append(dump_yaml_entry("Node attributes", content.attributes))
+        if self.options.include_attributes and info.attributes:
+            parts.append(dump_yaml_entry("Node attributes", info.attributes))
         if self.options.include_extras and content.extras:
             parts.append(dump_yaml_entry("Node extras", content.extras))
         return "".join(parts).encode("utf-8")
@@ -56,17 +56,20 @@ def _shared_section(rendered: dict[int, str], title: str, key: int, value: dict[
     return section
 
 
-def _node_section(content: ProcessContent) -> str:
-    """`dump_yaml_entry("Node data", {...})`, written out: the keys are plain and the values scalars."""
+def _node_section(info: ProcessInfo) -> str:
+    """`dump_yaml_entry("Node data", {...})`, written out: the keys are plain and the values scalars.
+
+    pk, ctime and mtime are formatted as `yaml_scalar` formats an int and a datetime.
+    """
     return (
         "Node data:\n"
-        f"  label: {yaml_scalar(content.label)}\n"
-        f"  description: {yaml_scalar(content.description)}\n"
-        f"  pk: {yaml_scalar(content.pk)}\n"
-        f"  uuid: {yaml_scalar(content.uuid)}\n"
-        f"  ctime: {yaml_scalar(content.ctime)}\n"
-        f"  mtime: {yaml_scalar(content.mtime)}\n"
-        f"  node_type: {yaml_scalar(content.node_type)}\n"
-        f"  process_type: {yaml_scalar(content.process_type)}\n"
-        f"  is_finished_ok: {yaml_scalar(is_finished_ok(content.attributes))}\n"
+        f"  label: {yaml_scalar(info.label)}\n"
+        f"  description: {yaml_scalar(info.description)}\n"
+        f"  pk: {info.pk}\n"
+        f"  uuid: {yaml_scalar(info.uuid)}\n"
+        f"  ctime: {info.ctime.isoformat()}\n"
+        f"  mtime: {info.mtime.isoformat()}\n"
+        f"  node_type: {yaml_scalar(info.node_type)}\n"
+        f"  process_type: {yaml_scalar(info.process_type)}\n"
+        f"  is_finished_ok: {'true' if is_finished_ok(info.attributes) else 'false'}\n"
     )

@@ -1,17 +1,17 @@
 """What a process directory holds: its files by relative path, each with its source.
 
 A file comes either from the repository (copied by key, never loaded) or is generated
-(the metadata file). Each carries a digest of its content, so an incremental run compares
+(the metadata file). Each has a digest of its content, so an incremental run compares
 digests and writes only the files that differ.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 from collections.abc import Iterable
-from typing import Any
 
-from ..queries.dump_content import DIGEST_LENGTH, FileSource, ProcessContent
+from ..queries.dump_content import FileSource, ProcessContent
+from ..queries.dump_graph import People
 from .metadata import METADATA_FILE, MetadataWriter
 from .naming import safe_component
 from .options import ProcessDumpOptions
@@ -20,9 +20,10 @@ NAMESPACE_SEPARATOR = "__"
 
 
 def generated_file(data: bytes) -> FileSource:
-    return FileSource(len(data), hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH], None, data)
+    return FileSource(len(data), None, data)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # link labels repeat across processes
 def _link_path(label: str) -> str:
     """A link label as nested directories: 'pseudos__Si' -> 'pseudos/Si'."""
     return "/".join(safe_component(part) for part in label.split(NAMESPACE_SEPARATOR) if part)
@@ -46,27 +47,23 @@ def _sections(content: ProcessContent, options: ProcessDumpOptions) -> Iterable[
 class NodeFileBuilder:
     """Every file of each process directory of one dump (sub-process directories excluded)."""
 
-    def __init__(
-        self,
-        options: ProcessDumpOptions,
-        users: dict[int, dict[str, Any]],
-        computers: dict[int, dict[str, Any]],
-    ) -> None:
+    def __init__(self, options: ProcessDumpOptions, people: People) -> None:
         self.options = options
-        self.metadata = MetadataWriter(options, users, computers)
+        self.metadata = MetadataWriter(options, people)
 
-    def files(self, content: ProcessContent, kind: str) -> dict[str, FileSource]:
+    def files(self, content: ProcessContent) -> dict[str, FileSource]:
         """In flat mode files go straight into the directory; a file whose name is taken already
         (by the metadata file or an earlier input) keeps its sub-directory instead of silently
         overwriting, which AiiDA does.
         """
         files = {METADATA_FILE: generated_file(self.metadata.render(content))}
-        if kind == "workflow":
+        if content.info.kind == "workflow":
             return files
         flat = self.options.flat
         for directory, entries in _sections(content, self.options):
             if not flat:
-                files.update({f"{directory}/{relative}": source for relative, source in entries.items()})
+                prefix = directory + "/"
+                files.update({prefix + relative: source for relative, source in entries.items()})
                 continue
             for relative, source in entries.items():
                 files[relative if not _clashes(files, relative) else f"{directory}/{relative}"] = source

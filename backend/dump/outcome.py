@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .layout import ROOT
@@ -24,6 +25,7 @@ def new_state(
     dirs: dict[str, str],
     links: dict[str, tuple[str, str]],
     containers: list[str],
+    groups: dict[str, GroupRecord],
 ) -> DumpState:
     """The log after the run: each process's copies (primary first), links, files and fingerprint."""
     paths: dict[str, list[str]] = {}
@@ -71,11 +73,12 @@ def new_state(
         containers=sorted(containers, key=depth),
         root_files={relative: source.digest for relative, source in root_files.items()} if root_files else {},
         nodes=nodes,
-        groups=_group_records(request, old, containers),
+        groups=groups,
     )
 
 
-def _group_records(request: PlanRequest, old: DumpState, containers: list[str]) -> dict[str, GroupRecord]:
+def group_records(request: PlanRequest, old: DumpState, containers: list[str]) -> dict[str, GroupRecord]:
+    """The groups of the log after the run: those placed now, and those whose directory stays."""
     graph, layout = request.graph, request.layout
     records: dict[str, GroupRecord] = {}
     for group_pk, path in layout.group_paths.items():
@@ -88,37 +91,57 @@ def _group_records(request: PlanRequest, old: DumpState, containers: list[str]) 
     return records
 
 
-def summarise(plan: DumpPlan, request: PlanRequest, old: DumpState, changed: set[str], dirs: dict[str, str]) -> None:
-    """AiiDA's counts (processes, groups, memberships) and the plan's totals."""
-    state = plan.state
-    assert state is not None
-    counts = DumpCounts()
+def summarise(
+    plan: DumpPlan,
+    request: PlanRequest,
+    old: DumpState,
+    uuid_pk: dict[str, int],
+    changed: set[str],
+    dirs: dict[str, str],
+    links: dict[str, tuple[str, str]],
+    groups: dict[str, GroupRecord],
+) -> None:
+    """AiiDA's counts (processes, groups, memberships) and the plan's totals.
+
+    Worked out from the placements, not from the new log, which a dry run does not build.
+    """
+    processes = request.graph.processes
+    kinds: list[str] = []
     for uuid in changed - request.deleted_nodes:
-        record = state.nodes.get(uuid) or old.nodes.get(uuid)
-        if record is not None:
-            counts.calculations += record.kind == "calculation"
-            counts.workflows += record.kind == "workflow"
-    counts.nodes_deleted = len(
-        [uuid for uuid in request.deleted_nodes if uuid in old.nodes and uuid not in state.nodes]
-    )
-    for uuid, record in state.groups.items():
+        pk = uuid_pk.get(uuid)
+        record = old.nodes.get(uuid)
+        kinds.append(processes[pk].kind if pk is not None else record.kind if record is not None else "")
+    placed = set(dirs.values()) | {uuid for uuid, _ in links.values()}
+    new_groups = modified = renamed = added = removed = 0
+    for uuid, record in groups.items():
         before = old.groups.get(uuid)
         if before is None:
-            counts.groups_new += 1
-            counts.memberships_added += len(record.nodes)
+            new_groups += 1
+            added += len(record.nodes)
             continue
-        added, removed = set(record.nodes) - set(before.nodes), set(before.nodes) - set(record.nodes)
-        counts.memberships_added += len(added)
-        counts.memberships_removed += len(removed)
-        counts.groups_modified += bool(added or removed)
-        counts.groups_renamed += before.path != record.path
-    counts.groups_deleted = len([uuid for uuid in old.groups if uuid not in state.groups])
+        now, then = set(record.nodes), set(before.nodes)
+        added += len(now - then)
+        removed += len(then - now)
+        modified += now != then
+        renamed += before.path != record.path
+    # Built once: each assignment to a model's field would go through pydantic.
+    counts = DumpCounts(
+        calculations=kinds.count("calculation"),
+        workflows=kinds.count("workflow"),
+        nodes_deleted=len([uuid for uuid in request.deleted_nodes if uuid in old.nodes and uuid not in placed]),
+        groups_new=new_groups,
+        groups_modified=modified,
+        groups_deleted=len([uuid for uuid in old.groups if uuid not in groups]),
+        groups_renamed=renamed,
+        memberships_added=added,
+        memberships_removed=removed,
+    )
     plan.counts = counts
-    written = {item.slot for item in plan.files} | {item.path for item in plan.directories if item.safeguard}
+    written = set(map(attrgetter("slot"), plan.files)) | {item.path for item in plan.directories if item.safeguard}
     plan.totals = PlanTotals(
         directories=len(plan.directories),
         files=len(plan.files),
-        bytes=sum(item.size for item in plan.files),
+        bytes=sum(map(attrgetter("size"), plan.files)),
         symlinks=len(plan.symlinks),
         removals=len(plan.removals),
         moves=len(plan.moves),

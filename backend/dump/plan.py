@@ -104,7 +104,9 @@ class DumpPlan(BaseModel):
     totals: PlanTotals = Field(default_factory=PlanTotals)
     counts: DumpCounts = Field(default_factory=DumpCounts)
     notes: list[str] = Field(default_factory=list)
-    state: DumpState | None = Field(default=None, exclude=True, description="The dump log after the run.")
+    state: DumpState | None = Field(
+        default=None, exclude=True, description="The dump log after the run; a dry run, which leaves none, has none."
+    )
 
     @property
     def has_changes(self) -> bool:

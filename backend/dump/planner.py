@@ -17,7 +17,7 @@ from ..queries.dump_graph import GraphSnapshot
 from .layout import ROOT, Layout, join, symlink_target
 from .node_files import FileSource
 from .options import DumpMode
-from .outcome import depth, new_state, summarise
+from .outcome import depth, group_records, new_state, summarise
 from .plan import DumpPlan, MakeDirectory, MakeSymlink, Move, Removal, WriteFile
 from .state import SAFEGUARD_FILE, DumpKind, DumpState, Scope
 
@@ -47,24 +47,15 @@ class PlanRequest:
     now: datetime | None = None
 
 
-def ancestors(path: str) -> Iterable[str]:
-    """'a/b/c' -> 'a/b', 'a' (not '.')."""
-    while True:
-        path = path.rpartition("/")[0]
-        if not path:
-            return
-        yield path
-
-
 def _under(path: str, prefix: str) -> bool:
     return prefix == ROOT or path == prefix or path.startswith(prefix + "/")
 
 
-def _file_directories(files: Iterable[str]) -> set[str]:
-    """Every directory holding one of `files` (relative paths), at any depth."""
+def _enclosing(paths: Iterable[str]) -> set[str]:
+    """Every directory holding one of `paths` (relative), at any depth: 'a/b/c' -> 'a/b', 'a' (not '.')."""
     found: set[str] = set()
-    # Many files share a directory: climb from each distinct parent, stopping where another did.
-    for parent in {path.rpartition("/")[0] for path in files}:
+    # Many paths share a directory: climb from each distinct parent, stopping where another did.
+    for parent in {path.rpartition("/")[0] for path in paths}:
         while parent and parent not in found:
             found.add(parent)
             parent = parent.rpartition("/")[0]
@@ -84,7 +75,7 @@ class Planner:
         )
         self.uuid_pk = {info.uuid: pk for pk, info in request.graph.processes.items()}
         self.changed: set[str] = set()
-        self.new_dirs: set[str] = set()
+        self._enclosed: dict[tuple[str, ...], frozenset[str]] = {}
 
     # -- desired and recorded placements ---------------------------------------------------
 
@@ -127,37 +118,45 @@ class Planner:
             path: (uuid, target) for uuid, record in old.nodes.items() for path, target in record.links.items()
         }
         old_structure = self._structure(current, current_links, old.containers)
-        kept = self._moves(dirs, current, current_links)
+        order = sorted(dirs, key=depth)  # shallow first, so that a parent is placed before its children
+        kept = self._moves(order, dirs, current, current_links)
         self._removals(dirs, links, current, current_links)
         containers = list(dict.fromkeys([*request.layout.containers, *ghost_groups]))
         new_structure = self._structure(dirs, links, containers)
         existing = old_structure | set(current)
-        self._directories(dirs, kept, containers, new_structure, existing)
-        self._files(dirs, kept)
+        self._directories(order, dirs, kept, containers, new_structure, existing)
+        self._files(order, dirs, kept)
         self._links(links, current_links)
         self._root_files()
         self._containers(containers)
         unused = old_structure - new_structure - set(dirs) - set(links) - {ROOT}
         self.plan.prunes = sorted(unused | set(self.plan.prunes), key=depth, reverse=True)
-        self.plan.directories.sort(key=lambda item: depth(item.path))
-        self.plan.state = new_state(request, self.old, self.uuid_pk, dirs, links, containers)
-        summarise(self.plan, request, self.old, self.changed, dirs)
+        # The only ordering of directories that counts (shallow first, then by path; never '.'),
+        # so the steps above append in whatever order is cheapest.
+        self.plan.directories.sort(key=lambda item: (item.path.count("/"), item.path))
+        groups = group_records(request, self.old, containers)
+        if request.mode is not DumpMode.DRY_RUN:  # a dry run leaves no log behind
+            self.plan.state = new_state(request, self.old, self.uuid_pk, dirs, links, containers, groups)
+        summarise(self.plan, request, self.old, self.uuid_pk, self.changed, dirs, links, groups)
         return self.plan
 
     @staticmethod
     def _structure(dirs: Iterable[str], links: Iterable[str], containers: Iterable[str]) -> set[str]:
         """Directories that hold the layout: containers and every ancestor of a placement."""
-        found = set(containers)
-        for path in [*dirs, *links, *containers]:
-            found.update(ancestors(path))
-        return found
+        return set(containers) | _enclosing([*dirs, *links, *containers])
 
     def _moves(
-        self, dirs: dict[str, str], current: dict[str, str], current_links: dict[str, tuple[str, str]]
+        self,
+        order: list[str],
+        dirs: dict[str, str],
+        current: dict[str, str],
+        current_links: dict[str, tuple[str, str]],
     ) -> set[str]:
-        """Match desired directories with recorded ones; move a process's unneeded old copy."""
+        """Match desired directories (in `order`) with recorded ones; move a process's unneeded old copy."""
         kept: set[str] = set()
-        for path in sorted(dirs, key=depth):
+        if not current:
+            return kept  # a first dump: nothing recorded to keep or move
+        for path in order:
             uuid = dirs[path]
             if current.get(path) == uuid and not self._missing_on_disk(path):
                 kept.add(path)
@@ -239,54 +238,79 @@ class Planner:
         return self.uuid_pk.get(uuid, record.pk if record else None)
 
     def _directories(
-        self, dirs: dict[str, str], kept: set[str], containers: list[str], structure: set[str], existing: set[str]
+        self,
+        order: list[str],
+        dirs: dict[str, str],
+        kept: set[str],
+        containers: list[str],
+        structure: set[str],
+        existing: set[str],
     ) -> None:
         """New process directories (with safeguard) and the plain directories leading to them."""
-        for path in sorted(set(dirs) - kept, key=depth):
-            if path != ROOT:
-                self.plan.directories.append(MakeDirectory(path=path, safeguard=True, node=self._pk(dirs[path])))
-                self.new_dirs.add(path)
-        planned = self.new_dirs | set(containers) | {ROOT}
-        for path in sorted(structure - existing - planned, key=depth):
-            self.plan.directories.append(MakeDirectory(path=path))
-            self.new_dirs.add(path)
+        directories = self.plan.directories
+        new_dirs: set[str] = set()
+        for path in order:
+            if path not in kept and path != ROOT:
+                directories.append(MakeDirectory(path, True, self._pk(dirs[path])))
+                new_dirs.add(path)
+        plain = structure - existing - new_dirs - set(containers) - {ROOT}
+        directories.extend([MakeDirectory(path) for path in plain])
 
-    def _files(self, dirs: dict[str, str], kept: set[str]) -> None:
-        for path in sorted(dirs, key=depth):
+    def _files(self, order: list[str], dirs: dict[str, str], kept: set[str]) -> None:
+        computed, recorded = self.request.files, self.old.nodes
+        for path in order:
             uuid = dirs[path]
             pk = self.uuid_pk.get(uuid)
-            desired = self.request.files.get(pk) if pk is not None else None
+            desired = computed.get(pk) if pk is not None else None
             if desired is None:
                 # A clean process keeps its files; a deleted one kept by --no-delete-missing cannot be rewritten.
                 if path not in kept and pk is not None:
                     raise AssertionError(f"no content computed for new directory {path}")
                 continue
-            recorded = self.old.nodes[uuid].files if path in kept and uuid in self.old.nodes else {}
-            self._file_diff(path, pk, desired, recorded, fresh=path not in kept)
+            if path not in kept:
+                self._new_files(path, pk, uuid, desired)
+            else:
+                self._file_diff(path, pk, desired, recorded[uuid].files if uuid in recorded else {})
 
-    def _file_diff(
-        self, slot: str, pk: int | None, desired: dict[str, FileSource], recorded: dict[str, str], *, fresh: bool
-    ) -> None:
+    def _directories_of(self, files: Iterable[str]) -> frozenset[str]:
+        """`_enclosing(files)`, once per distinct list of files: processes of one kind share theirs."""
+        paths = tuple(files)
+        found = self._enclosed.get(paths)
+        if found is None:
+            found = self._enclosed[paths] = frozenset(_enclosing(paths))
+        return found
+
+    def _new_files(self, slot: str, pk: int, uuid: str, desired: dict[str, FileSource]) -> None:
+        """A new directory: every file is written, nothing to compare (a first dump is all this)."""
         prefix = "" if slot == ROOT else f"{slot}/"
-        wanted_dirs = _file_directories(desired)
-        had_dirs = set() if fresh else _file_directories(recorded)
-        new_dirs = sorted(wanted_dirs - had_dirs, key=depth)
-        self.plan.directories.extend([MakeDirectory(prefix + directory, False, pk, slot) for directory in new_dirs])
+        self.plan.directories.extend(
+            [MakeDirectory(prefix + directory, False, pk, slot) for directory in self._directories_of(desired)]
+        )
+        self.plan.files.extend(
+            [
+                WriteFile(prefix + relative, size, False, pk, slot, key, data)
+                for relative, (size, key, data) in desired.items()
+            ]
+        )
+        if desired:
+            self.changed.add(uuid)
+
+    def _file_diff(self, slot: str, pk: int | None, desired: dict[str, FileSource], recorded: dict[str, str]) -> None:
+        """A directory that stays: write the files whose digest changed, remove those no longer dumped."""
+        prefix = "" if slot == ROOT else f"{slot}/"
+        wanted_dirs = self._directories_of(desired)
+        had_dirs = self._directories_of(recorded)
+        self.plan.directories.extend(
+            [MakeDirectory(prefix + directory, False, pk, slot) for directory in wanted_dirs - had_dirs]
+        )
         files = self.plan.files
         wrote = False
-        if fresh:
-            # A new directory: every file is written, nothing to compare (a first dump is all this).
-            files.extend(
-                [WriteFile(prefix + rel, src.size, False, pk, slot, src.key, src.data) for rel, src in desired.items()]
-            )
-            wrote = bool(desired)
-        else:
-            for relative, source in desired.items():
-                path = prefix + relative
-                if recorded.get(relative) == source.digest and not self._file_missing(path):
-                    continue
-                files.append(WriteFile(path, source.size, relative in recorded, pk, slot, source.key, source.data))
-                wrote = True
+        for relative, source in desired.items():
+            path = prefix + relative
+            if recorded.get(relative) == source.digest and not self._file_missing(path):
+                continue
+            files.append(WriteFile(path, source.size, relative in recorded, pk, slot, source.key, source.data))
+            wrote = True
         for relative in sorted(set(recorded) - set(desired)):
             self.plan.removals.append(Removal(prefix + relative, "file", pk, "no longer dumped"))
             wrote = True
@@ -307,7 +331,7 @@ class Planner:
     def _root_files(self) -> None:
         if self.request.root_files is None:
             return
-        self._file_diff(ROOT, None, self.request.root_files, self.old.root_files, fresh=False)
+        self._file_diff(ROOT, None, self.request.root_files, self.old.root_files)
 
     def _containers(self, containers: list[str]) -> None:
         for path in containers:

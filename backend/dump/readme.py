@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..queries.dump_content import ProcessContent
-from ..queries.dump_graph import GraphSnapshot
+from ..queries.dump_graph import GraphSnapshot, ProcessInfo
 from .metadata import METADATA_FILE, is_finished_ok
 
 LAYOUT_TEXT = f"""\
@@ -18,8 +17,8 @@ LAYOUT_TEXT = f"""\
 """
 
 
-def _state(content: ProcessContent) -> str:
-    attributes = content.attributes
+def _state(info: ProcessInfo) -> str:
+    attributes = info.attributes
     state = str(attributes.get("process_state") or "unknown").capitalize()
     exit_status = attributes.get("exit_status")
     return f"{state} [{exit_status}]" if exit_status is not None else state
@@ -42,11 +41,10 @@ def call_tree(graph: GraphSnapshot, pk: int, states: dict[int, str]) -> list[str
     return lines
 
 
-def render_readme(graph: GraphSnapshot, contents: dict[int, ProcessContent], pk: int, log_lines: list[str]) -> bytes:
-    root = contents[pk]
-    info = graph.processes[pk]
-    title = info.process_label or info.label or info.node_type
-    states = {node: _state(content) for node, content in contents.items()}
+def render_readme(graph: GraphSnapshot, pk: int, log_lines: list[str]) -> bytes:
+    root = graph.processes[pk]
+    title = root.process_label or root.label or root.node_type
+    states = {node: _state(info) for node, info in graph.processes.items()}
     parts = [
         f"# {title} <{pk}>\n",
         f"- UUID: `{root.uuid}`",

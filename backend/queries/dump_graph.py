@@ -1,16 +1,17 @@
 """Bulk reads of the process graph for dumps: a few queries for any number of processes.
 
 AiiDA 2.7 issues per-node queries (callers, links), which makes a profile dump slow
-(aiida-behaviour.md §1.9). Here one query reads every process of the scope with its caller,
-one reads the group memberships, and the result is plain dataclasses, not entities.
+(aiida-behaviour.md §1.9). Here one query reads every process of the scope with its caller
+and record, one reads the group memberships, and the result is plain dataclasses, not entities.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,29 +21,58 @@ from sqlalchemy import Select, func, literal, or_, select
 from ..errors import NotExistent
 from ..store.schema import ComputerRow, GroupMemberRow, GroupRow, LinkRow, LogRow, NodeRow, UserRow
 from ..store.store import Store
+from .dump_sql import decode_json, in_values, raw_json, values_parameter
 
 CALL_TYPES = ("call_calc", "call_work")
 PROCESS_PREFIX = "process."
 WORKFLOW_PREFIX = "process.workflow."
-CHUNK = 900
 
 
 @dataclass(slots=True)
 class ProcessInfo:
-    """What placing a process in the dump tree needs; no attributes beyond the label ones."""
+    """A process as a dump reads it in one query: its place in the call tree and its record.
+
+    The record's extras and file list stay as the database returned them (JSON text on SQLite)
+    until `load_contents` decodes them for the processes whose files a dump computes.
+    """
 
     pk: int
     uuid: str
     node_type: str
     label: str
-    process_label: str | None
     process_type: str | None
     ctime: datetime
     mtime: datetime
-    sealed: bool
     caller: int | None
     call_label: str | None
-    fingerprint: str = ""
+    description: str
+    user_id: int
+    computer_id: int | None
+    attributes: dict[str, Any]
+    raw_extras: Any
+    raw_files: Any
+    newest_link: int = 0  # of its outgoing links, read only while it is unsealed
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever what a dump writes for the process may change.
+
+        mtime covers label, description, attributes and extras. A sealed process takes no new
+        links; an unsealed one may gain outputs or children, so its newest outgoing link counts too.
+        """
+        stamp = self.mtime.isoformat()
+        return stamp if self.sealed else f"{stamp}+{self.newest_link}"
+
+    @property
+    def process_label(self) -> str | None:
+        """The process class's name, as the engine records it in the attributes."""
+        label = self.attributes.get("process_label")
+        return label if isinstance(label, str) else None
+
+    @property
+    def sealed(self) -> bool:
+        """Finished and closed: it takes no new links."""
+        return self.attributes.get("sealed") is True
 
     @property
     def kind(self) -> str:
@@ -59,14 +89,27 @@ class GroupInfo:
 
 
 @dataclass(slots=True)
+class People:
+    """Users and computers by id, as the metadata files quote them, and a digest of them all."""
+
+    users: dict[int, dict[str, Any]]
+    computers: dict[int, dict[str, Any]]
+    env_key: str
+
+
+@dataclass(slots=True)
 class GraphSnapshot:
-    """The processes of a dump's scope, their call tree, and the groups they belong to."""
+    """The processes of a dump's scope, their call tree, the groups they belong to, and the people."""
 
     processes: dict[int, ProcessInfo]
     children: dict[int, list[int]]
     groups: dict[int, GroupInfo]
     memberships: dict[int, set[int]]
-    env_key: str
+    people: People
+
+    @property
+    def env_key(self) -> str:
+        return self.people.env_key
 
     def descendants(self, pk: int) -> list[int]:
         found: list[int] = []
@@ -78,20 +121,33 @@ class GraphSnapshot:
         return found
 
 
-def _process_columns() -> list[Any]:
-    return [
-        NodeRow.id,
-        NodeRow.uuid,
-        NodeRow.node_type,
-        NodeRow.label,
-        NodeRow.attributes["process_label"].as_string(),
-        NodeRow.process_type,
-        NodeRow.ctime,
-        NodeRow.mtime,
-        NodeRow.attributes["sealed"].as_boolean(),
-        LinkRow.input_id,
-        LinkRow.label,
-    ]
+@functools.cache
+def _processes_query() -> Select[Any]:
+    """Every process with its caller and call label, and its record; built once.
+
+    The columns are `ProcessInfo`'s fields, in order (with the JSON columns as read, undecoded).
+    """
+    return (
+        select(
+            NodeRow.id,
+            NodeRow.uuid,
+            NodeRow.node_type,
+            NodeRow.label,
+            NodeRow.process_type,
+            NodeRow.ctime,
+            NodeRow.mtime,
+            LinkRow.input_id,
+            LinkRow.label,
+            NodeRow.description,
+            NodeRow.user_id,
+            NodeRow.computer_id,
+            raw_json(NodeRow.attributes),
+            raw_json(NodeRow.extras),
+            raw_json(NodeRow.repository_metadata),
+        )
+        .outerjoin(LinkRow, (LinkRow.output_id == NodeRow.id) & LinkRow.type.in_(CALL_TYPES))
+        .where(NodeRow.node_type.startswith(PROCESS_PREFIX))
+    )
 
 
 def _tree_ids(roots: Select[Any]) -> Select[Any]:
@@ -104,16 +160,14 @@ def _tree_ids(roots: Select[Any]) -> Select[Any]:
 
 def load_graph(store: Store, roots: Select[Any] | None = None) -> GraphSnapshot:
     """Every process (roots=None) or the call trees of the processes that `roots` selects (ids)."""
-    query = select(*_process_columns()).outerjoin(
-        LinkRow, (LinkRow.output_id == NodeRow.id) & LinkRow.type.in_(CALL_TYPES)
-    )
-    if roots is None:
-        query = query.where(NodeRow.node_type.startswith(PROCESS_PREFIX))
-    else:
-        query = query.where(NodeRow.id.in_(_tree_ids(roots)), NodeRow.node_type.startswith(PROCESS_PREFIX))
+    query = _processes_query()
+    if roots is not None:
+        query = query.where(NodeRow.id.in_(_tree_ids(roots)))
     with store.reading() as session:
         connection = session.connection()
-        processes = {row[0]: ProcessInfo(*row[:8], bool(row[8]), row[9], row[10]) for row in connection.execute(query)}
+        processes = {
+            row[0]: ProcessInfo(*row[:12], decode_json(row[12]), *row[13:]) for row in connection.execute(query)
+        }
         members = select(GroupMemberRow.group_id, GroupMemberRow.node_id)
         if roots is not None:
             members = members.where(GroupMemberRow.node_id.in_(_tree_ids(roots)))
@@ -125,8 +179,8 @@ def load_graph(store: Store, roots: Select[Any] | None = None) -> GraphSnapshot:
             pk: GroupInfo(pk, uuid, label)
             for pk, uuid, label in connection.execute(select(GroupRow.id, GroupRow.uuid, GroupRow.label))
         }
-        _fingerprint(connection, processes)
-        env_key = _environment_key(connection)
+        _newest_links(connection, processes)
+        people = _load_people(connection)
     for node_id, group_ids in memberships.items():
         for group_id in group_ids:
             groups[group_id].members.append(node_id)
@@ -138,27 +192,25 @@ def load_graph(store: Store, roots: Select[Any] | None = None) -> GraphSnapshot:
             children[info.caller].append(info.pk)
     for siblings in children.values():
         siblings.sort(key=lambda pk: (processes[pk].ctime, pk))
-    return GraphSnapshot(processes, dict(children), groups, dict(memberships), env_key)
+    return GraphSnapshot(processes, dict(children), groups, dict(memberships), people)
 
 
-def _fingerprint(connection: Any, processes: dict[int, ProcessInfo]) -> None:
-    """A process's fingerprint changes whenever what a dump writes for it may change.
-
-    mtime covers label, description, attributes and extras. A sealed process takes no new
-    links; an unsealed one may gain outputs or children, so its newest outgoing link counts too.
-    """
+def _newest_links(connection: Any, processes: dict[int, ProcessInfo]) -> None:
+    """The newest outgoing link of each unsealed process, for its fingerprint."""
     unsealed = [pk for pk, info in processes.items() if not info.sealed]
-    newest: dict[int, int] = {}
-    for chunk in _chunks(unsealed):
-        query = (
-            select(LinkRow.input_id, func.max(LinkRow.id)).where(LinkRow.input_id.in_(chunk)).group_by(LinkRow.input_id)
-        )
-        newest.update((pk, newest_id) for pk, newest_id in connection.execute(query))
-    for pk, info in processes.items():
-        info.fingerprint = info.mtime.isoformat() if info.sealed else f"{info.mtime.isoformat()}+{newest.get(pk, 0)}"
+    if not unsealed:
+        return
+    dialect = connection.dialect.name
+    query = (
+        select(LinkRow.input_id, func.max(LinkRow.id))
+        .where(in_values(LinkRow.input_id, dialect))
+        .group_by(LinkRow.input_id)
+    )
+    for pk, newest in connection.execute(query, values_parameter(unsealed, dialect)):
+        processes[pk].newest_link = newest
 
 
-def people_rows(connection: Any) -> tuple[list[Any], list[Any]]:
+def _people_rows(connection: Any) -> tuple[list[Any], list[Any]]:
     """Users (id, first and last name, email, institution) and computers (id, label, hostname, types)."""
     users = connection.execute(
         select(UserRow.id, UserRow.first_name, UserRow.last_name, UserRow.email, UserRow.institution).order_by(
@@ -177,26 +229,30 @@ def people_rows(connection: Any) -> tuple[list[Any], list[Any]]:
     return users, computers
 
 
-def _environment_key(connection: Any) -> str:
+def _environment_key(users: list[Any], computers: list[Any]) -> str:
     """A digest of the users and computers, which every metadata file quotes."""
-    users, computers = people_rows(connection)
     text = json.dumps([[list(row) for row in users], [list(row) for row in computers]])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _load_people(connection: Any) -> People:
+    """Every user and computer: a dump quotes them in each metadata file, so they are read once."""
+    users, computers = _people_rows(connection)
+    user_keys = ("first_name", "last_name", "email", "institution")
+    computer_keys = ("label", "hostname", "scheduler_type", "transport_type")
+    return People(
+        {row[0]: dict(zip(user_keys, row[1:], strict=True)) for row in users},
+        {row[0]: dict(zip(computer_keys, row[1:], strict=True)) for row in computers},
+        _environment_key(users, computers),
+    )
 
 
 def existing_uuids(store: Store, nodes: set[str], groups: set[str]) -> tuple[set[str], set[str]]:
     """Which of these node and group uuids still exist."""
-    ordered = sorted(nodes)
-    found: set[str] = set()
     with store.reading() as session:
-        for start in range(0, len(ordered), CHUNK):
-            chunk = ordered[start : start + CHUNK]
-            found |= set(session.scalars(select(NodeRow.uuid).where(NodeRow.uuid.in_(chunk))))
+        dialect = session.get_bind().dialect.name
+        query = select(NodeRow.uuid).where(in_values(NodeRow.uuid, dialect))
+        found = set(session.scalars(query, values_parameter(sorted(nodes), dialect)))
         found_groups = set(session.scalars(select(GroupRow.uuid).where(GroupRow.uuid.in_(sorted(groups)))))
     return found, found_groups
 
@@ -298,7 +354,7 @@ def database_digest(store: Store) -> str:
                 func.sum(GroupMemberRow.group_id * GroupMemberRow.node_id),
             )
         ).one()
-        environment = _environment_key(connection)
+        environment = _environment_key(*_people_rows(connection))
     rows = [list(nodes), list(links), list(logs), [list(row) for row in groups], list(members), environment]
     text = json.dumps(rows, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
