@@ -2,12 +2,16 @@
 
 P7: N trivial calc jobs (ShellJob `echo`), direct scheduler, local transport: jobs per second from
     the engine's start until the last one finished (goal >= 20 on 2 cores; aiida-core 2.9.4 with
-    2 daemon workers: 2.1). Also reports the longest event-loop stall and the store's group commits.
+    2 daemon workers: 2.1). Also reports the longest event-loop stall, the longest cycle collection,
+    the store's group commits and the load average (the machine may be shared: compare in one run).
+    Runs on provtop's event loop and freezes start-up objects, as `provtop engine run` does.
 P1: through the engine, for ssh and ssh_async against a real sshd (started here as the test
     fixture does): a heavy workflow uploads 10 MB, copies a 1 GiB file on the host (remote copy
     list) and retrieves the copy; once its retrieval has started, a light workflow runs `touch
     file`; seconds from the light one's submission until it finished (goal <= 1 s; aiida-core:
-    4 s with ssh_async, 108 s with ssh). `--p1-size-mb` scales it down.
+    4 s with ssh_async, 108 s with ssh). `--p1-size-mb` scales it down. The same light workflow
+    alone, before the heavy one starts, shows what its two commands (submit, poll) cost on this
+    host: sshd runs each through the user's shell, which reads ~/.bashrc.
 
 PL: `process list` (the service call behind it) on 100k processes: active ones, and `-a`, one page
     of 100 each; median of 5 (milliseconds).
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -28,10 +33,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
+from provtop.backend import event_loop
 from provtop.backend.engine.backoff import RetryPolicy
-from provtop.backend.engine.engine import Engine
+from provtop.backend.engine.engine import Engine, freeze_startup_objects
 from provtop.backend.entities import Computer, SinglefileData, Str
 from provtop.backend.entities.current import set_current_store
 from provtop.backend.processes import (
@@ -52,6 +58,27 @@ from provtop.backend.profiles import load_profile, setup_profile
 POLL_INTERVAL = 0.5
 
 
+class GcPauses:
+    """The longest cycle collection (any generation, any thread) while in the `with` block: one stalls the loop."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def fresh_profile(name: str) -> Any:
     setup_profile(name, with_localhost=False)
     return load_profile(name)
@@ -64,18 +91,22 @@ async def p7(jobs: int, home: Path) -> dict[str, Any]:
     pks = [submit(ShellJob, command=f"echo {i}", metadata={"computer": "localhost"}).pk for i in range(jobs)]
     submitted = time.perf_counter() - start
     engine = Engine(store, claim_interval=0.2, retry_policy=RetryPolicy(1.0, 3))
+    pauses = GcPauses()
     start = time.perf_counter()
     cpu_start = time.process_time()
     await engine.start()
-    done = await asyncio.gather(*(engine.wait_terminated(pk, poll=0.5) for pk in pks))
+    freeze_startup_objects()  # as `provtop engine run` does
+    with pauses:
+        done = await asyncio.gather(*(engine.wait_terminated(pk, poll=0.5) for pk in pks))
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     ok = sum(1 for node in done if node.is_finished_ok)
     result = {
         "jobs": jobs, "finished_ok": ok, "seconds": round(seconds, 2), "jobs_per_second": round(jobs / seconds, 1),
         "submit_seconds": round(submitted, 2), "engine_cpu_seconds_per_job": round(cpu / jobs, 4),
-        "max_loop_stall_ms": round(engine.lag.max_lag * 1000, 1), "store_commits": engine.io.commits,
-        "store_operations": engine.io.operations, "scheduler_polls": engine.poller.polls,
+        "max_loop_stall_ms": round(engine.lag.max_lag * 1000, 1), "max_gc_pause_ms": round(pauses.longest * 1000, 1),
+        "store_commits": engine.io.commits, "store_operations": engine.io.operations,
+        "scheduler_polls": engine.poller.polls, "load_average": os.getloadavg()[0],
     }
     await engine.stop()
     set_current_store(None)
@@ -147,6 +178,10 @@ async def p1_one(kind: str, size_mb: int, home: Path, settings: dict[str, Any]) 
         subprocess.run(["head", "-c", f"{size_mb}M", "/dev/urandom"], stdout=source.open("wb"), check=True)
     payload = SinglefileData.from_bytes(os.urandom(10 * 1024 * 1024), filename="payload.bin")
     async with Engine(store, claim_interval=0.1, retry_policy=RetryPolicy(1.0, 2)) as engine:
+        await engine.wait_terminated((await engine.submit(light, name=Str("warm-up"))).pk)  # opens the connection
+        alone_start = time.perf_counter()  # the same light workflow with nothing else running, for scale
+        alone = await engine.wait_terminated((await engine.submit(light, name=Str("alone"))).pk)
+        alone_seconds = time.perf_counter() - alone_start
         retrieving = asyncio.ensure_future(_first(engine, lambda e: e.step == "retrieve" and e.process_label == "HeavyTransfer"))
         start = time.perf_counter()
         heavy_node = await engine.submit(heavy, payload=payload, source=Str(str(source)))
@@ -160,8 +195,9 @@ async def p1_one(kind: str, size_mb: int, home: Path, settings: dict[str, Any]) 
         stall = engine.lag.max_lag
     set_current_store(None)
     store.close()
-    return {"light_seconds": round(light_seconds, 2), "heavy_seconds": round(heavy_seconds, 2),
-            "light_ok": light_done.is_finished_ok, "heavy_ok": heavy_done.is_finished_ok,
+    return {"light_seconds": round(light_seconds, 2), "light_alone_seconds": round(alone_seconds, 2),
+            "heavy_seconds": round(heavy_seconds, 2), "light_ok": light_done.is_finished_ok and alone.is_finished_ok,
+            "heavy_ok": heavy_done.is_finished_ok, "load_average": os.getloadavg()[0],
             "max_loop_stall_ms": round(stall * 1000, 1),
             "heavy_exception": heavy_done.get_attribute("exception", "")[-300:] or None}
 
@@ -228,22 +264,23 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="provtop-bench-engine-"))
     os.environ["PROVTOP_HOME"] = str(home)
     try:
-        result: dict[str, Any] = {"P7": asyncio.run(p7(args.jobs, home))}
+        result: dict[str, Any] = {"P7": event_loop.run(p7(args.jobs, home))}  # the loop `provtop engine run` uses
         if not args.skip_p1:
-            result["P1"] = asyncio.run(p1(args.p1_size_mb, home))
+            result["P1"] = event_loop.run(p1(args.p1_size_mb, home))
         if args.processes:
             result["PL"] = process_list(args.processes, home)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     p = result["P7"]
     print(f"P7  {p['jobs']} trivial jobs: {p['jobs_per_second']} jobs/s (goal >= 20, aiida 2.1; "
-          f"ratio {p['jobs_per_second'] / 2.1:.1f}x), {p['finished_ok']} ok, loop stall max {p['max_loop_stall_ms']} ms, "
+          f"ratio {p['jobs_per_second'] / 2.1:.1f}x), {p['finished_ok']} ok, loop stall max {p['max_loop_stall_ms']} ms "
+          f"(longest collection {p['max_gc_pause_ms']} ms; load {p['load_average']:.1f}), "
           f"{p['store_operations']} writes in {p['store_commits']} commits", file=sys.stderr)
     for kind, aiida in (("ssh", 108.0), ("ssh_async", 4.0)):
         entry = result.get("P1", {}).get(kind)
         if entry and "light_seconds" in entry:
             print(f"P1  {kind}: light workflow done {entry['light_seconds']} s after submit during heavy transfers "
-                  f"(goal <= 1 s; aiida {aiida} s)", file=sys.stderr)
+                  f"(goal <= 1 s; aiida {aiida} s; {entry['light_alone_seconds']} s alone)", file=sys.stderr)
     if "PL" in result:
         pl = result["PL"]
         print(f"PL  process list on {pl['processes']} processes: {pl['active_page_ms']} ms (active), "

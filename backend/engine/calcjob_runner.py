@@ -14,6 +14,7 @@ import posixpath
 import shlex
 import shutil
 import tempfile
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,16 @@ from ..processes.calcjob import (
 from ..processes.launch import resolve_process
 from ..processes.shelljob import copy_out
 from ..processes.spec import ERROR_MISSING_OUTPUT, ERROR_NO_RETRIEVED_FOLDER, ExitCode, ProcessInputs
-from ..schedulers import JobFailure, JobState, JobTemplate, Scheduler, SubmitRejected, scheduler_for
+from ..schedulers import JobFailure, JobInfo, JobState, JobTemplate, Scheduler, SubmitRejected, scheduler_for
 from ..schedulers.base import STDERR_NAME, STDOUT_NAME
 from ..store.schema import RemoteJobRow
 from .backoff import with_backoff
-from .errors import StashFailed
+from .errors import StashFailed, TransportTaskFailed
+from .fan_out import fan_out
 from .leases import utcnow
 from .runner import ProcessRunner
 from .stashing import stash_files
+from .submit_batcher import Submitted
 
 STEPS = ("upload", "submit", "update", "stash", "retrieve", "parse")
 CALC_STATES = {"upload": "uploading", "submit": "submitting", "update": "withscheduler", "stash": "stashing",
@@ -87,6 +90,11 @@ def job_script_body(spec: JobSpec, options: CalcJobOptions, code: InstalledCode 
     return "\n".join(lines)
 
 
+def _scheduler_attributes(info: JobInfo) -> dict[str, Any]:
+    return {"scheduler_state": info.state.value, "scheduler_raw_state": info.raw_state,
+            "scheduler_pending_reason": info.reason}
+
+
 class CalcJobRunner(ProcessRunner):
     node: CalcJobNode
 
@@ -99,6 +107,7 @@ class CalcJobRunner(ProcessRunner):
         self.options = CalcJobOptions.model_validate(self.node.get_attribute("options") or {})
         self.scheduler: Scheduler = scheduler_for(computer.scheduler_type, computer.scheduler_settings)
         self.workdir = self.checkpoint.data.get("remote_workdir") or remote_workdir(computer, self.node.uuid)
+        self.submitted_at: float | None = None  # loop time the job was sent to the scheduler, if this engine sent it
         step = "upload" if self.checkpoint.step == "start" else self.checkpoint.step
         if not self.node.get_attribute("paused"):  # a paused process keeps the reason in its status
             await self.save(attributes=self.step_attributes(step))
@@ -136,9 +145,8 @@ class CalcJobRunner(ProcessRunner):
             async def upload() -> None:
                 async with self.engine.transports.use(self.computer) as transport:
                     await transport.mkdir(self.workdir, parents=True)
-                    for entry in sorted(os.listdir(sandbox)):
-                        # Into the directory: a second upload (after a crash) merges, it does not nest.
-                        await transport.put(sandbox / entry, self.workdir)
+                    # Into the directory: a second upload (after a crash) merges, it does not nest.
+                    await fan_out(sorted(os.listdir(sandbox)), lambda entry: transport.put(sandbox / entry, self.workdir))
                     for copy in spec.remote_copy_list:
                         await transport.copy(copy.source, posixpath.join(self.workdir, copy.target))
                     for link in spec.remote_symlink_list:
@@ -190,11 +198,11 @@ class CalcJobRunner(ProcessRunner):
     # -- submit -------------------------------------------------------------------------------
 
     async def _submit(self) -> str:
-        async def submit() -> str:
+        async def submit() -> Submitted:
             return await self.engine.submitter.submit(self.computer, self.scheduler, self.workdir, SUBMIT_SCRIPT)
 
         try:
-            job_id = await self.transport_step("submit", submit)
+            job_id, self.submitted_at = await self.transport_step("submit", submit)
         except SubmitRejected as exc:
             raise SubmitRejected(f"{exc} (the job script is {self.workdir}/{SUBMIT_SCRIPT})") from None
 
@@ -213,31 +221,13 @@ class CalcJobRunner(ProcessRunner):
 
     async def _update(self) -> str:
         job_id = self.checkpoint.data["job_id"]
-        last: tuple[str, str | None] | None = None
-        failure: str | None = None  # why the scheduler stopped the job, if it did
         while True:
             try:
-                async for info in self.engine.poller.watch(self.computer, self.scheduler, job_id):
-                    seen = (info.state.value, info.reason)
-                    if seen != last:
-                        last = seen
-                        reason = f" ({info.reason})" if info.reason and info.state is not JobState.RUNNING else ""
-                        await self.set_status(
-                            f"Monitoring scheduler: job state {info.state.value.upper()}{reason}",
-                            scheduler_state=info.state.value, scheduler_raw_state=info.raw_state,
-                            scheduler_pending_reason=info.reason,
-                        )
-                    if info.state is JobState.DONE:
-                        failure = info.failure.value if info.failure is not None else None
-                        break
-                    await self.pause_point()
+                done = await self._watch_until_done(job_id)
                 break
-            except Exception as exc:
-                from .errors import TransportTaskFailed
-
-                if not isinstance(exc, TransportTaskFailed):
-                    raise
+            except TransportTaskFailed as exc:
                 await self.pause(f"Pausing after failed transport task: {exc}")
+        failure = done.failure.value if done.failure is not None else None  # why the scheduler ended it, if it did
 
         def record(session: Session) -> None:
             row = session.scalar(select(RemoteJobRow).where(RemoteJobRow.computer_id == self.computer.pk,
@@ -246,9 +236,26 @@ class CalcJobRunner(ProcessRunner):
                 row.state, row.finished = "done", utcnow()
 
         next_step = "stash" if (self.options.stash or self._job_spec().stash) else "retrieve"
+        # What the scheduler said last goes with the next step, in one write.
         await self.save(next_step, data={"scheduler_failure": failure}, also=record,
-                        attributes={"scheduler_failure": failure} if failure else None)
+                        attributes={**_scheduler_attributes(done), **({"scheduler_failure": failure} if failure else {})})
         return next_step
+
+    async def _watch_until_done(self, job_id: str) -> JobInfo:
+        """Show each new scheduler state in the status until the job is done; return the scheduler's last answer."""
+        last: tuple[str, str | None] | None = None
+        watch = self.engine.poller.watch(self.computer, self.scheduler, job_id, submitted_at=self.submitted_at)
+        async with aclosing(watch) as answers:
+            async for info in answers:
+                if info.state is JobState.DONE:
+                    return info
+                if (info.state.value, info.reason) != last:
+                    last = (info.state.value, info.reason)
+                    reason = f" ({info.reason})" if info.reason and info.state is not JobState.RUNNING else ""
+                    await self.set_status(f"Monitoring scheduler: job state {info.state.value.upper()}{reason}",
+                                          **_scheduler_attributes(info))
+                await self.pause_point()
+        raise AssertionError("the poller's watch ended without an answer")
 
     def _job_spec(self) -> JobSpec:
         return JobSpec.model_validate(self.checkpoint.data["job"])
@@ -301,13 +308,8 @@ class CalcJobRunner(ProcessRunner):
         try:
             async def retrieve() -> None:
                 async with self.engine.transports.use(self.computer) as transport:
-                    listing = await transport.listdir(self.workdir)  # one listing serves every top-level pattern
-                    for pattern in dict.fromkeys(patterns):
-                        if "/" in pattern:
-                            await self._get(transport, pattern, local)
-                            continue
-                        for name in (n for n in listing if fnmatch.fnmatchcase(n, pattern)):
-                            await transport.get(posixpath.join(self.workdir, name), local / name)
+                    sources = await self._retrieved_sources(transport, patterns, local)
+                    await fan_out(sources, lambda source: self._get(transport, *source))
 
             await self.transport_step("retrieve", retrieve)
             node = self.node
@@ -324,15 +326,27 @@ class CalcJobRunner(ProcessRunner):
             await asyncio.to_thread(shutil.rmtree, local, True)
         return "parse"
 
-    async def _get(self, transport: Transport, pattern: str, local: Path) -> None:
-        for match in await transport.glob(posixpath.join(self.workdir, pattern)):
-            relative = posixpath.relpath(match, self.workdir)
-            target = local / relative
-            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-            try:
-                await transport.get(match, target)
-            except NotFound:
-                continue
+    async def _retrieved_sources(self, transport: Transport, patterns: list[str], local: Path) -> list[tuple[str, Path]]:
+        """(remote path, local target) of every file the patterns match, each once; local folders made for them."""
+        listing = await transport.listdir(self.workdir)  # one listing serves every top-level pattern
+        sources: list[tuple[str, Path]] = []
+        for pattern in dict.fromkeys(patterns):
+            if "/" in pattern:
+                matches = await transport.glob(posixpath.join(self.workdir, pattern))
+                sources += [(match, local / posixpath.relpath(match, self.workdir)) for match in matches]
+            else:
+                sources += [(posixpath.join(self.workdir, n), local / n) for n in listing if fnmatch.fnmatchcase(n, pattern)]
+        folders = {target.parent for _, target in sources} - {local}
+        if folders:
+            await asyncio.to_thread(lambda: [folder.mkdir(parents=True, exist_ok=True) for folder in folders])
+        return list(dict.fromkeys(sources))
+
+    @staticmethod
+    async def _get(transport: Transport, remote: str, target: Path) -> None:
+        try:
+            await transport.get(remote, target)
+        except NotFound:
+            pass  # gone since it was listed: as if it had not matched
 
     # -- parse --------------------------------------------------------------------------------
 

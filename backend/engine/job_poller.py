@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -32,25 +33,30 @@ class _ComputerPolls:
         self.watchers: dict[str, list[asyncio.Queue[_Item]]] = {}
         self.task: asyncio.Task[None] | None = None
         self.polls = 0
-        self.last_poll = asyncio.get_running_loop().time()
+        self.last_poll: float | None = None
         self.new_job_at: float | None = None
         self._kick = asyncio.Event()
 
-    def add(self, job_id: str) -> asyncio.Queue[_Item]:
+    def add(self, job_id: str, submitted_at: float | None) -> asyncio.Queue[_Item]:
         queue: asyncio.Queue[_Item] = asyncio.Queue()
         self.watchers.setdefault(job_id, []).append(queue)
-        if self.new_job_at is None:
-            self.new_job_at = asyncio.get_running_loop().time()
+        # From its submission: an answer that took 0.4 s to arrive leaves a short job done already.
+        new_job_at = asyncio.get_running_loop().time() if submitted_at is None else submitted_at
+        if self.new_job_at is None or new_job_at < self.new_job_at:
+            self.new_job_at = new_job_at
             self._kick.set()
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._loop(), name=f"poll-{self.computer.label}")
         return queue
 
     def _due(self) -> float:
-        """When the next poll is due: one interval after the last, sooner for a new job."""
-        due = self.last_poll + self.scheduler.poll_interval
+        """When the next poll is due: one interval after the last, sooner for a newly submitted job."""
+        if self.last_poll is None:  # never polled: only new jobs make a poll due
+            due, last = math.inf, -math.inf
+        else:
+            due, last = self.last_poll + self.scheduler.poll_interval, self.last_poll
         if self.new_job_at is not None:
-            due = min(due, max(self.new_job_at, self.last_poll) + self.scheduler.first_poll_delay)
+            due = min(due, max(self.new_job_at, last) + self.scheduler.first_poll_delay)
         return due
 
     def remove(self, job_id: str, queue: asyncio.Queue[_Item]) -> None:
@@ -108,13 +114,17 @@ class JobPoller:
     def polls(self) -> int:
         return sum(c.polls for c in self._computers.values())
 
-    async def watch(self, computer: Computer, scheduler: Scheduler, job_id: str) -> AsyncIterator[JobInfo]:
-        """Each poll's answer for `job_id`; raises what a poll failed with after its retries."""
+    async def watch(self, computer: Computer, scheduler: Scheduler, job_id: str,
+                    submitted_at: float | None = None) -> AsyncIterator[JobInfo]:
+        """Each poll's answer for `job_id`; raises what a poll failed with after its retries.
+
+        The first poll comes `first_poll_delay` after `submitted_at` (loop time), or after now.
+        """
         key = computer.pk or 0
         polls = self._computers.get(key)
         if polls is None:
             polls = self._computers[key] = _ComputerPolls(self.engine, computer, scheduler)
-        queue = polls.add(job_id)
+        queue = polls.add(job_id, submitted_at)
         try:
             while True:
                 item = await queue.get()

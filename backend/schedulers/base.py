@@ -100,7 +100,7 @@ class Scheduler(abc.ABC):
 
     @property
     def first_poll_delay(self) -> float:
-        """How soon after a new job arrives its computer is polled (setting `first_poll_delay`).
+        """How soon after a new job's submission its computer is polled (setting `first_poll_delay`).
 
         Equal to the poll interval unless a scheduler is cheap to ask: SLURM keeps one squeue per interval.
         """

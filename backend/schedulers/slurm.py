@@ -2,7 +2,9 @@
 
 A job that left squeue is looked up with `scontrol show job`, then with `sacct` where accounting
 exists; a job that none of them knows any more has finished (squeue and scontrol keep running
-and pending jobs, so absence after both means the job ended, not that it is lost).
+and pending jobs, so absence after both means the job ended, not that it is lost). A job that
+ended with no failure on record is also asked of `sacct`, steps included: SLURM may list a job
+as FAILED or COMPLETED whose `.batch` step ran out of memory.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
+from typing import Any
 
 from provtop.transports import Transport
 
@@ -50,6 +53,7 @@ _FAILURES: dict[str, JobFailure] = {
 
 _PERMANENT = ("invalid account", "invalid partition", "invalid qos", "requested node configuration is not available",
               "memory specification can not be satisfied", "invalid feature", "batch job submission failed: invalid")
+_NO_ACCOUNTING = "accounting storage is disabled"  # sacct's answer where there is no slurmdbd
 _GONE = ("invalid job id", "job/step already completing or completed", "already completing", "already completed")
 _SUBMITTED = re.compile(r"(?:Submitted batch job\s+)?(\d+)(?:;\S+)?\s*$")
 
@@ -73,6 +77,36 @@ def _job_info(job_id: str, raw: str, *, reason: str | None = None, exit_code: st
                    failure=failure_of(raw))
 
 
+def parse_sacct(text: str, job_ids: Sequence[str]) -> dict[str, JobInfo]:
+    """Jobs from `sacct --noheader --parsable2 --format=JobIDRaw,State,ExitCode` output, steps included.
+
+    The job's own line gives its state and exit code; a job whose line shows no failure but one of
+    whose steps (`812.batch`, `812.0`) ran out of memory ran out of memory.
+    """
+    wanted = set(job_ids)
+    jobs: dict[str, tuple[str, str]] = {}
+    oom_steps: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.strip().split("|")
+        if len(parts) != 3:
+            continue
+        job_id, _, step = parts[0].partition(".")
+        if job_id not in wanted:
+            continue
+        if not step:
+            jobs[job_id] = (parts[1], parts[2])
+        elif failure_of(parts[1]) is JobFailure.OUT_OF_MEMORY:
+            oom_steps.setdefault(job_id, parts[0])
+    infos: dict[str, JobInfo] = {}
+    for job_id, (raw, exit_code) in jobs.items():
+        info = _job_info(job_id, raw, exit_code=exit_code)
+        if info.state is JobState.DONE and info.failure is None and job_id in oom_steps:
+            info = info.model_copy(update={"failure": JobFailure.OUT_OF_MEMORY,
+                                           "raw_state": f"{raw} (step {oom_steps[job_id]} OUT_OF_MEMORY)"})
+        infos[job_id] = info
+    return infos
+
+
 def _duration(seconds: int) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -82,6 +116,10 @@ def _duration(seconds: int) -> str:
 
 class SlurmScheduler(Scheduler):
     name = "slurm"
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        self._no_accounting = False  # sacct said accounting storage is disabled
 
     def header_lines(self, template: JobTemplate) -> list[str]:
         r = template.resources
@@ -137,11 +175,21 @@ class SlurmScheduler(Scheduler):
         elif not any(marker in stderr.lower() for marker in _GONE):
             raise SchedulerError(f"squeue failed (exit {code}): {stderr.strip()}")
         for job_id in ids:
-            if job_id not in found:
-                found[job_id] = await self._look_up(transport, job_id)
+            if job_id not in found and (info := await self._scontrol(transport, job_id)) is not None:
+                found[job_id] = info
+        unsure = [job_id for job_id in ids if job_id not in found
+                  or (found[job_id].state is JobState.DONE and found[job_id].failure is None)]
+        accounted = await self._sacct(transport, unsure) if unsure else {}
+        for job_id in unsure:
+            info = accounted.get(job_id)
+            if info is not None and (job_id not in found or info.failure is not None):
+                found[job_id] = info
+            elif job_id not in found:
+                found[job_id] = JobInfo(job_id=job_id, state=JobState.DONE, raw_state="gone from squeue and scontrol")
         return found
 
-    async def _look_up(self, transport: Transport, job_id: str) -> JobInfo:
+    async def _scontrol(self, transport: Transport, job_id: str) -> JobInfo | None:
+        """What `scontrol show job` says of a job squeue no longer lists; None if it forgot it too."""
         code, stdout, stderr = await self.run(transport, ["scontrol", "show", "job", job_id])
         if code == 0:
             fields = dict(re.findall(r"(\w+)=(\S*)", stdout))
@@ -151,15 +199,21 @@ class SlurmScheduler(Scheduler):
                              exit_code=fields.get("ExitCode"))
         if not any(marker in stderr.lower() for marker in _GONE):
             raise SchedulerError(f"scontrol show job {job_id} failed (exit {code}): {stderr.strip()}")
-        code, stdout, _ = await self.run(
-            transport, ["sacct", "-X", "-n", "-P", "-j", job_id, "-o", "JobIDRaw,State,ExitCode"]
+        return None
+
+    async def _sacct(self, transport: Transport, job_ids: Sequence[str]) -> dict[str, JobInfo]:
+        """What accounting knows of the jobs, steps included, in one call; nothing where there is no accounting."""
+        if self._no_accounting:
+            return {}
+        code, stdout, stderr = await self.run(
+            transport, ["sacct", "--noheader", "--parsable2", f"--jobs={','.join(job_ids)}",
+                        "--format=JobIDRaw,State,ExitCode"]
         )
-        if code == 0:
-            for line in stdout.splitlines():
-                parts = line.split("|")
-                if len(parts) == 3 and parts[0] == job_id:
-                    return _job_info(job_id, parts[1], exit_code=parts[2])
-        return JobInfo(job_id=job_id, state=JobState.DONE, raw_state="gone from squeue and scontrol")
+        if code != 0:
+            # Without slurmdbd it never works: ask no more. Other failures (slurmdbd down) may pass.
+            self._no_accounting = _NO_ACCOUNTING in stderr.lower()
+            return {}
+        return parse_sacct(stdout, job_ids)
 
     async def kill(self, transport: Transport, job_id: str) -> None:
         code, _, stderr = await self.run(transport, ["scancel", job_id])

@@ -10,7 +10,7 @@ from provtop.backend.entities import Computer, FolderData
 from provtop.backend.processes import ShellJob
 from provtop.backend.processes.spec import ExitCode
 from provtop.backend.schedulers import DirectScheduler, JobFailure, JobInfo, JobState, SlurmScheduler
-from provtop.backend.schedulers.slurm import failure_of
+from provtop.backend.schedulers.slurm import failure_of, parse_sacct
 from provtop.transports import Transport
 
 SCONTROL_OOM = """JobId=812 JobName=aiida-42
@@ -21,6 +21,14 @@ SCONTROL_OOM = """JobId=812 JobName=aiida-42
    RunTime=00:00:03 TimeLimit=00:10:00 TimeMin=N/A
 """
 SCONTROL_TIMEOUT = SCONTROL_OOM.replace("JobState=OUT_OF_MEMORY Reason=OutOfMemory", "JobState=TIMEOUT Reason=TimeLimit")
+
+# `sacct --noheader --parsable2 --format=JobIDRaw,State,ExitCode` as SLURM prints it: the job's own
+# line, then its steps. The fixture's SLURM has no slurmdbd, so these are written in that format.
+SACCT_FAILED_BATCH_OOM = "812|FAILED|0:125\n812.batch|OUT_OF_MEMORY|0:125\n812.extern|COMPLETED|0:0\n"
+SACCT_COMPLETED_STEP_OOM = "813|COMPLETED|0:0\n813.batch|COMPLETED|0:0\n813.extern|COMPLETED|0:0\n813.0|OUT_OF_MEMORY|0:125\n"
+SACCT_TIMEOUT_BATCH_OOM = "814|TIMEOUT|0:0\n814.batch|OUT_OF_MEMORY|0:125\n814.extern|COMPLETED|0:0\n"
+SACCT_CANCELLED = "815|CANCELLED by 0|0:0\n815.batch|CANCELLED|0:15\n815.extern|COMPLETED|0:0\n"
+SACCT_OTHER_JOB_OOM = "8120|OUT_OF_MEMORY|0:125\n8120.batch|OUT_OF_MEMORY|0:125\n816|COMPLETED|0:0\n816.batch|COMPLETED|0:0\n"
 
 
 class ShellJobSureOfItsResult(ShellJob):
@@ -37,8 +45,10 @@ class CannedSlurm(SlurmScheduler):
     def __init__(self, answers: dict[str, tuple[int, str, str]]) -> None:
         super().__init__()
         self.answers = answers
+        self.calls: list[str] = []
 
     async def run(self, transport: Transport, argv: Sequence[str]) -> tuple[int, str, str]:
+        self.calls.append(argv[0])
         return self.answers.get(argv[0], (1, "", "slurm_load_jobs error: Invalid job id specified"))
 
 
@@ -74,6 +84,53 @@ async def test_a_job_only_sacct_remembers_gets_its_failure_from_sacct() -> None:
     slurm = CannedSlurm({"squeue": (0, "", ""), "sacct": (0, "812|OUT_OF_MEMORY|0:125\n", "")})
     info = (await slurm.poll(None, ["812"]))["812"]  # type: ignore[arg-type]
     assert (info.state, info.failure) == (JobState.DONE, JobFailure.OUT_OF_MEMORY)
+
+
+@pytest.mark.parametrize(("text", "job", "failure"), [
+    (SACCT_FAILED_BATCH_OOM, "812", JobFailure.OUT_OF_MEMORY),
+    (SACCT_COMPLETED_STEP_OOM, "813", JobFailure.OUT_OF_MEMORY),
+    (SACCT_TIMEOUT_BATCH_OOM, "814", JobFailure.OUT_OF_WALLTIME),  # the job's own end comes first
+    (SACCT_CANCELLED, "815", None),
+    (SACCT_OTHER_JOB_OOM, "816", None),  # 8120's steps are not 816's, nor 812's
+])
+def test_sacct_steps_tell_an_out_of_memory_end_the_job_line_does_not(text: str, job: str,
+                                                                      failure: JobFailure | None) -> None:
+    info = parse_sacct(text, [job])[job]
+    assert (info.state, info.failure) == (JobState.DONE, failure)
+
+
+@pytest.mark.parametrize("squeue_state", ["F", "CD"])
+async def test_a_job_squeue_lists_as_ended_whose_batch_step_ran_out_of_memory_ran_out_of_memory(
+    squeue_state: str,
+) -> None:
+    text = SACCT_FAILED_BATCH_OOM if squeue_state == "F" else SACCT_FAILED_BATCH_OOM.replace("|FAILED|", "|COMPLETED|")
+    slurm = CannedSlurm({"squeue": (0, f"812|{squeue_state}|NonZeroExitCode\n", ""), "sacct": (0, text, "")})
+    info = (await slurm.poll(None, ["812"]))["812"]  # type: ignore[arg-type]
+    assert (info.state, info.failure) == (JobState.DONE, JobFailure.OUT_OF_MEMORY)
+    assert "812.batch OUT_OF_MEMORY" in info.raw_state
+
+
+async def test_a_job_scontrol_shows_as_completed_is_checked_with_sacct_too() -> None:
+    completed = SCONTROL_OOM.replace("JobState=OUT_OF_MEMORY Reason=OutOfMemory", "JobState=COMPLETED Reason=None")
+    slurm = CannedSlurm({"squeue": (0, "", ""), "scontrol": (0, completed, ""),
+                         "sacct": (0, SACCT_FAILED_BATCH_OOM.replace("|FAILED|", "|COMPLETED|"), "")})
+    info = (await slurm.poll(None, ["812"]))["812"]  # type: ignore[arg-type]
+    assert info.failure is JobFailure.OUT_OF_MEMORY
+
+
+async def test_without_accounting_sacct_is_asked_once_and_ended_jobs_stay_as_squeue_said() -> None:
+    # Text and exit code as SLURM 22.05's sacct answers on a cluster without slurmdbd.
+    slurm = CannedSlurm({"squeue": (0, "901|CD|None\n", ""), "sacct": (1, "", "Slurm accounting storage is disabled")})
+    first = await slurm.poll(None, ["901"])  # type: ignore[arg-type]
+    second = await slurm.poll(None, ["901"])  # type: ignore[arg-type]
+    assert first["901"].failure is None and second["901"].failure is None
+    assert slurm.calls == ["squeue", "sacct", "squeue"]
+
+
+async def test_a_running_job_is_not_asked_of_sacct() -> None:
+    slurm = CannedSlurm({"squeue": (0, "902|R|None\n", ""), "sacct": (0, SACCT_FAILED_BATCH_OOM, "")})
+    await slurm.poll(None, ["902"])  # type: ignore[arg-type]
+    assert slurm.calls == ["squeue"]
 
 
 @pytest.mark.parametrize(("failure", "status"), [

@@ -58,6 +58,25 @@ def client_calls(tmp_path: Path) -> ClientCalls:
     return ClientCalls(bin_dir, log)
 
 
+@pytest.fixture
+def accounting_says_out_of_memory(tmp_path: Path) -> Path:
+    """A PATH directory whose `sacct` answers, in sacct's format, that each job's `.batch` step ran out of memory.
+
+    The fixture's SLURM has no slurmdbd, so the real sacct cannot say it; sbatch and squeue stay real.
+    """
+    bin_dir = tmp_path / "accounting-bin"
+    bin_dir.mkdir()
+    sacct = bin_dir / "sacct"
+    sacct.write_text(
+        '#!/bin/sh\nfor arg in "$@"; do case "$arg" in --jobs=*) ids="${arg#--jobs=}";; esac; done\n'
+        'for id in $(echo "$ids" | tr , " "); do\n'
+        '  printf "%s|COMPLETED|0:0\\n%s.batch|OUT_OF_MEMORY|0:125\\n%s.extern|COMPLETED|0:0\\n" "$id" "$id" "$id"\n'
+        'done\n'
+    )
+    sacct.chmod(sacct.stat().st_mode | stat.S_IXUSR)
+    return bin_dir
+
+
 def slurm_computer(cluster: SlurmCluster, tmp_path: Path, bin_dir: Path | None = None, label: str = "slurm") -> Computer:
     env = dict(cluster.env)
     if bin_dir is not None:
@@ -101,6 +120,31 @@ async def test_calcjob_runs_on_slurm_with_one_squeue_per_poll_for_all_jobs(
         assert node.get_attribute("scheduler_state") == "done"
     assert client_calls.count("sbatch") == 4
     assert 0 < client_calls.count("squeue") <= engine.poller.polls
+
+
+async def test_a_job_whose_batch_step_ran_out_of_memory_finishes_with_exit_status_110(
+    store: Store, engine: Engine, slurm_cluster: SlurmCluster, tmp_path: Path, accounting_says_out_of_memory: Path,
+) -> None:
+    slurm_computer(slurm_cluster, tmp_path, accounting_says_out_of_memory)
+    options = {"resources": {"partition": slurm_cluster.partition, "memory_mb": 100}}
+    node = await engine.submit(ShellJob, command="echo the script itself ended well",
+                               metadata={"computer": "slurm", "options": options})
+    done = await asyncio.wait_for(engine.wait_terminated(node.pk), 120)
+    assert done.exit_status == 110, done.attributes
+    assert done.get_attribute("scheduler_failure") == "out_of_memory"
+    assert "OUT_OF_MEMORY" in done.get_attribute("scheduler_raw_state")
+
+
+async def test_without_accounting_jobs_finish_and_sacct_is_asked_once(
+    store: Store, engine: Engine, slurm_cluster: SlurmCluster, tmp_path: Path, client_calls: ClientCalls,
+) -> None:
+    slurm_computer(slurm_cluster, tmp_path, client_calls.bin_dir)
+    options = {"resources": {"partition": slurm_cluster.partition, "memory_mb": 100}}
+    for i in range(2):  # one after the other: each end is seen by a poll of its own
+        node = await engine.submit(AddJob, x=Int(i), y=Int(1), metadata={"computer": "slurm", "options": options})
+        done = await asyncio.wait_for(engine.wait_terminated(node.pk), 120)
+        assert done.is_finished_ok, done.attributes
+    assert client_calls.count("sacct") == 1  # "Slurm accounting storage is disabled": not asked again
 
 
 async def test_pending_reason_is_kept_on_the_node(store: Store, engine: Engine, slurm_cluster: SlurmCluster,

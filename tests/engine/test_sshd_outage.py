@@ -23,15 +23,25 @@ async def first_event(engine: Engine, predicate: object) -> ProcessEvent:
     raise AssertionError("unreachable")
 
 
+async def until_each_runs(engine: Engine, count: int) -> None:
+    """Until `count` processes have reported their scheduler job running (each job is submitted on its own)."""
+    running: set[int] = set()
+    async for event in engine.events.events():
+        if "RUNNING" in (event.status or ""):
+            running.add(event.pk)
+            if len(running) == count:
+                return
+
+
 @pytest.mark.parametrize("kind", ["ssh", "ssh_async"])
 async def test_jobs_pause_while_sshd_is_down_and_finish_after_play(
     kind: str, store: Store, engine: Engine, restartable_sshd: RestartableSshd, tmp_path: Path
 ) -> None:
     Computer("remote", "127.0.0.1", transport_type=kind, workdir=str(tmp_path / "remote"),
              transport_settings=restartable_sshd.settings, scheduler_settings={"poll_interval": 0.3}).store()
-    running = asyncio.ensure_future(first_event(engine, lambda e: "RUNNING" in (e.status or "")))
+    running = asyncio.ensure_future(until_each_runs(engine, 2))
     await asyncio.sleep(0)
-    nodes = [await engine.submit(ShellJob, command=f"sleep 2; echo job {i}", metadata={"computer": "remote"})
+    nodes = [await engine.submit(ShellJob, command=f"sleep 4; echo job {i}", metadata={"computer": "remote"})
              for i in range(2)]
     await asyncio.wait_for(running, 30)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
-from provtop.backend.engine.engine import Engine
+from provtop.backend.engine.engine import Engine, freeze_startup_objects
 from provtop.backend.service.control_actions import ControlResult
 from provtop.backend.service.process_actions import STATES, ProcessListRequest
 from provtop.backend.service.snapshots import ProcessRow
@@ -176,6 +176,7 @@ def engine() -> None:
 def run(cli: CliContext, lease_seconds: float, max_processes: int) -> None:
     """Run an engine in the foreground; SIGTERM or Ctrl-C stops it cleanly."""
     def started(running: Engine) -> None:
+        freeze_startup_objects()
         success(f"engine {running.id[:8]} running on profile '{cli.service.store.name}'; Ctrl-C stops it")
 
     cli.service.run_engine(lease_seconds=lease_seconds, max_processes=max_processes, on_start=started)
