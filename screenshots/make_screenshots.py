@@ -3,7 +3,8 @@
     python screenshots/make_screenshots.py            # SVGs, plus PNGs when rsvg-convert is installed
 
 Uses the same fixed data as the snapshot tests (tests/tui/conftest.py): a private PROVTOP_HOME,
-12 demo workflows plus one running workflow, fixed times and a fixed clock.
+12 demo workflows plus one running workflow, fixed times and a fixed clock; the transfers screen
+shows two and a half minutes of the tests' synthetic traffic.
 """
 
 from __future__ import annotations
@@ -19,15 +20,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+TRAFFIC_SECONDS = 150
 SCENES: tuple[tuple[str, tuple[str, ...], dict[str, object]], ...] = (
     ("processes", ("plus", "down"), {}),
+    ("processes-80x24", ("plus", "down", "enter"), {"size": (80, 24)}),
     ("kill-dialog", ("k",), {}),
     ("force-kill-dialog", ("K",), {}),
     ("stash-dialog", ("down", "plus", "down", "s"), {}),
     ("filtered", ("slash", *"iteration_0", "enter"), {}),
     ("groups", ("2",), {}),
     ("group-members", ("2", "enter"), {}),
-    ("transfers", ("3",), {}),
+    ("dump-plan", ("2", "d", "tab", "enter"), {}),
+    ("transfers", ("3",), {"traffic": True}),
     ("help", ("question_mark",), {}),
 )
 SIZE = (160, 45)
@@ -38,6 +42,10 @@ async def shoot(name: str, keys: tuple[str, ...], options: dict[str, object]) ->
     from provtop.backend.service import Service
     from tests.tui.conftest import freeze_times, make_app, settle
     from tests.tui.test_processes_screen import ServiceWithKill, running_workflow
+    from tests.tui.test_transfers_screen import MeteredService
+    from provtop.tui.modals import dump_dialog
+
+    dump_dialog.default_target = lambda group: f"/scratch/provtop/dumps/{group or 'profile'}"  # not the cwd
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["PROVTOP_HOME"] = home
@@ -53,9 +61,14 @@ async def shoot(name: str, keys: tuple[str, ...], options: dict[str, object]) ->
             populate(service.store, DEMO_WORKFLOWS)
             running_workflow(service, "relax-campaign")
             freeze_times(service)
-            app = make_app(ServiceWithKill(service), **options)
-            async with app.run_test(size=SIZE) as pilot:
+            options = dict(options)
+            size = options.pop("size", SIZE)
+            traffic = options.pop("traffic", False)
+            app = make_app(MeteredService(ServiceWithKill(service)) if traffic else ServiceWithKill(service), **options)
+            async with app.run_test(size=size) as pilot:
                 await settle(pilot)
+                for _ in range(TRAFFIC_SECONDS if traffic else 0):
+                    app._tick()
                 for key in keys:
                     await pilot.press(key)
                     await settle(pilot)

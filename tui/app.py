@@ -30,6 +30,8 @@ from .screens.groups import GroupsScreen
 from .screens.help import HelpScreen
 from .screens.processes import ProcessesScreen
 from .screens.transfers import TransfersScreen
+from .transfer_log import TransferLog
+from .widgets.mode_bar import ModeBar
 
 STYLES = Path(next(iter(provtop.styles.__path__)))
 
@@ -71,6 +73,7 @@ class ProvtopApp(App[int]):
         self.monitor_status: MonitorStatus | None = None
         self.frozen = False
         self._held = EventBatch()
+        self.transfer_log = TransferLog()
         self.engine_choice: EngineChoice | None = None  # set by the CLI when it hosts the engine
 
     def on_mount(self) -> None:
@@ -112,9 +115,11 @@ class ProvtopApp(App[int]):
         processes = self.mode_screens.get("processes")
         if batch.processes and isinstance(processes, ProcessesScreen):
             processes.apply_rows(sorted(batch.processes.values(), key=lambda row: row.pk))
-        transfers = self.mode_screens.get("transfers")
-        if batch.transfers is not None and isinstance(transfers, TransfersScreen):
-            transfers.show(batch.transfers)
+        if batch.transfers is not None:
+            self.transfer_log.update(batch.transfers)
+            transfers = self.mode_screens.get("transfers")
+            if isinstance(transfers, TransfersScreen) and transfers.is_current:
+                transfers.show()
         for dump in batch.dumps.values():
             if dump.finished:
                 self.notify(dump.message or "dump finished", title="dump")
@@ -125,17 +130,22 @@ class ProvtopApp(App[int]):
             update = getattr(screen, "update_status", None)
             if update is not None and screen.is_mounted:
                 update()
+                screen.query_one(ModeBar).refresh()
 
     def _tick(self) -> None:
-        """Once a second: ages move on; nothing is loaded."""
-        processes = self.mode_screens.get("processes")
-        if not self.frozen and isinstance(processes, ProcessesScreen) and processes.is_current:
-            processes.tree.refresh()
+        """Once a second: a throughput sample, and the shown screen's ages and graph move on; nothing is loaded."""
+        if self.frozen:
+            return
+        # The meter is in memory: reading it costs a lock, not a query, so this may run on the loop.
+        self.transfer_log.sample(self.service.transfer_stats())
+        tick = getattr(self.screen, "tick", None)
+        if tick is not None:
+            tick()
 
     # -- app-wide actions ---------------------------------------------------------------------
 
     def action_help(self) -> None:
-        scope = self.screen.id if self.screen.id in ("processes", "groups", "transfers") else "app"
+        scope = self.screen.id if self.screen.id in ("processes", "groups", "members", "transfers") else "app"
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(scope, self.keymap, self.read_only))  # type: ignore[arg-type]
@@ -146,7 +156,7 @@ class ProvtopApp(App[int]):
             held, self._held = self._held, EventBatch()
             self.apply_batch(held)
         self._update_status_bars()
-        self.notify("Live updates frozen: press Z to resume." if self.frozen else "Live updates resumed.")
+        self.notify("Live updates frozen: press Z to resume." if self.frozen else "Live updates resumed.", title="freeze")
 
     def action_refresh_now(self) -> None:
         reload = getattr(self.screen, "reload", None) or getattr(self.screen, "action_reload", None)

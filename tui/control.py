@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Action = Literal["kill", "force_kill", "pause", "play", "dump_plan", "dump_run"]
@@ -33,6 +34,16 @@ WHAT_IS_MISSING = {
 
 # How long a control call may wait for the engine before it reports what is still pending.
 CONTROL_TIMEOUT = 30.0
+# Where a kill came from, as the killed processes' status says it ("Killed from the provtop TUI").
+ORIGIN = "from the provtop TUI"
+
+
+@dataclass(frozen=True)
+class ControlReply:
+    """The service's one-line answer, and whether everything asked for is done (nothing pending or failed)."""
+
+    message: str
+    complete: bool
 
 
 class NotAvailable(Exception):
@@ -61,17 +72,21 @@ class ServiceControl:
     def available(self, action: Action) -> bool:
         return self.method(action) is not None
 
-    def control(self, action: Literal["kill", "force_kill", "pause", "play"], pks: list[int]) -> str:
-        """Run kill, force-kill, pause or play on `pks` (they cascade); returns the service's message."""
+    def control(self, action: Literal["kill", "force_kill", "pause", "play"], pks: list[int]) -> ControlReply:
+        """Run kill, force-kill, pause or play on `pks` (they cascade); returns the service's answer."""
         method = self.method(action)
         if method is None:
             raise NotAvailable(action)
         kwargs: dict[str, Any] = {}
         if action == "force_kill":
             kwargs["force"] = True
+        if action in ("kill", "force_kill") and _accepts(method, "origin"):
+            kwargs["origin"] = ORIGIN
         if _accepts(method, "timeout"):
             kwargs["timeout"] = CONTROL_TIMEOUT
-        return _message(method(pks, **kwargs))
+        result = method(pks, **kwargs)
+        outcomes = getattr(result, "outcomes", [])
+        return ControlReply(_message(result), all(getattr(o, "status", "done") == "done" for o in outcomes))
 
 
 def _accepts(method: Callable[..., Any], name: str) -> bool:

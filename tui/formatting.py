@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from provtop.backend.service.snapshots import ProcessRow
+from provtop.backend.service.snapshots import ACTIVE_STATES, ProcessRow
 
 STATE_STYLES = {
     "created": "dim",
@@ -21,11 +21,27 @@ STATE_STYLES = {
 
 def state_style_name(row: ProcessRow) -> str:
     """The colour class of a row's state; never the only signal (the symbol and text say it too)."""
-    if row.paused and row.is_active:
+    return style_name(row.state, row.exit_status, paused=row.paused)
+
+
+def style_name(state: str | None, exit_status: int | None, *, paused: bool = False) -> str:
+    """The same for a process known only by its state and exit status (a group member)."""
+    if paused and state in ACTIVE_STATES:
         return "paused"
-    if row.state == "finished":
-        return "failed" if row.exit_status else "finished"
-    return row.state if row.state in STATE_STYLES else "unknown"
+    if state == "finished":
+        return "failed" if exit_status else "finished"
+    return state if state in STATE_STYLES else "unknown"
+
+
+# What `state:` takes in the `/` filter (the store's process states, and paused).
+FILTER_STATES = (*ACTIVE_STATES, "paused", "finished", "excepted", "killed")
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 process`, `2 processes`: the count with its noun in the right number."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {nouns or (noun + 'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else noun + 's')}"
 
 
 def age(then: datetime, now: datetime) -> str:

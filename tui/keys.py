@@ -32,18 +32,23 @@ class KeySpec:
     show: bool = True
     key_display: str | None = None
     priority: bool = False
+    long: str = ""  # the help screen's wording, where the footer's is too short to say it
+
+    @property
+    def explanation(self) -> str:
+        return self.long or self.description
 
 
 KEYS: tuple[KeySpec, ...] = (
     KeySpec("app.help", "question_mark,f1", "help", "Help", "app", key_display="?"),
-    KeySpec("app.processes", "1", "switch_mode('processes')", "Processes", "app"),
-    KeySpec("app.groups", "2", "switch_mode('groups')", "Groups", "app"),
-    KeySpec("app.transfers", "3", "switch_mode('transfers')", "Transfers", "app"),
+    KeySpec("app.processes", "1", "switch_mode('processes')", "Processes", "app", show=False),
+    KeySpec("app.groups", "2", "switch_mode('groups')", "Groups", "app", show=False),
+    KeySpec("app.transfers", "3", "switch_mode('transfers')", "Transfers", "app", show=False),
     KeySpec("app.freeze", "Z", "toggle_freeze", "Freeze", "app", show=False),
     KeySpec("app.refresh", "ctrl+r", "refresh_now", "Refresh", "app", show=False),
     KeySpec("process.filter", "slash", "filter", "Filter", "processes", key_display="/"),
     KeySpec("process.clear_filter", "escape", "clear_filter", "Clear filter", "processes", show=False),
-    KeySpec("process.tree", "t", "toggle_tree", "Tree/flat", "processes"),
+    KeySpec("process.tree", "t", "toggle_tree", "Tree", "processes", long="Tree or flat list"),
     KeySpec("process.expand", "plus,equals_sign", "expand", "Expand", "processes", show=False, key_display="+"),
     KeySpec("process.collapse", "minus", "collapse", "Collapse", "processes", show=False, key_display="-"),
     KeySpec("process.toggle_all", "asterisk", "toggle_all", "Expand/collapse all", "processes", show=False, key_display="*"),
@@ -54,19 +59,20 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("process.sort_invert", "I", "sort_invert", "Invert sort", "processes", show=False),
     KeySpec("process.sort_state", "S", "sort_by('state')", "Sort by state", "processes", show=False),
     KeySpec("process.sort_age", "A", "sort_by('ctime')", "Sort by age", "processes", show=False),
-    KeySpec("process.details", "enter", "toggle_details", "Details", "processes"),
+    KeySpec("process.details", "enter", "toggle_details", "Details", "processes", long="Show or hide the detail pane"),
     KeySpec("process.kill", "k", "kill", "Kill", "processes", dangerous=True),
     KeySpec("process.force_kill", "K", "force_kill", "Force-kill", "processes", dangerous=True),
-    KeySpec("process.pause", "p", "pause", "Pause", "processes", dangerous=True),
-    KeySpec("process.play", "P", "play", "Play", "processes", dangerous=True),
-    KeySpec("process.stash", "s", "stash", "Stash", "processes", dangerous=True),
-    KeySpec("process.demo", "n", "launch_demo", "Launch demo", "processes", dangerous=True),
+    KeySpec("process.pause", "p", "pause", "Pause", "processes", dangerous=True, long="Pause (with what it called)"),
+    KeySpec("process.play", "P", "play", "Play", "processes", dangerous=True, long="Play: resume paused processes"),
+    KeySpec("process.stash", "s", "stash", "Stash remote folder", "processes", dangerous=True, show=False),
+    KeySpec("process.demo", "n", "launch_demo", "Launch live demo workflows", "processes", dangerous=True, show=False),
     KeySpec("process.demo_finished", "N", "add_demo", "Add finished demo workflows", "processes", dangerous=True, show=False),
     KeySpec("group.open", "enter", "open_group", "Members", "groups"),
     KeySpec("group.dump", "d", "dump_group", "Dump group", "groups", dangerous=True),
     KeySpec("group.dump_profile", "D", "dump_profile", "Dump profile", "groups", dangerous=True),
     KeySpec("group.reload", "r", "reload", "Reload", "groups", show=False),
     KeySpec("members.back", "escape,q", "back", "Back", "members"),
+    KeySpec("members.dump", "d", "dump_group", "Dump group", "members", dangerous=True),
 )
 
 DANGEROUS_ACTIONS = frozenset(spec.action for spec in KEYS if spec.dangerous)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from provtop.backend.service.monitor_events import EventBatch
-from provtop.backend.service.snapshots import DescendantCount, MemberPage, ProcessDetail, ProcessPage, ProcessRow
+from provtop.backend.service.snapshots import MemberPage, ProcessDetail, ProcessPage, ProcessRow
 
 
 class PageLoaded(Message):
@@ -30,16 +30,6 @@ class DetailLoaded(Message):
         self.pk = pk
         self.detail = detail
         self.error = error
-
-
-class DescendantsCounted(Message):
-    """What a kill, pause or play of `pks` would touch, counted before the dialog opens."""
-
-    def __init__(self, action: str, pks: list[int], count: DescendantCount) -> None:
-        super().__init__()
-        self.action = action
-        self.pks = pks
-        self.count = count
 
 
 class MembersLoaded(Message):

@@ -71,6 +71,14 @@ async def settle(pilot: Pilot[object]) -> None:
         await pilot.pause(0.25)
 
 
+async def press(pilot: Pilot[object], *keys: str) -> None:
+    """Let the work under way finish, then press `keys` one by one, letting each key's workers finish too."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 async def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll `condition` (run in a thread: it may read the store) until it holds; fail naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout

@@ -82,6 +82,14 @@ def test_tree_model_inserts_a_new_root_in_sort_order_and_keeps_the_cursor(demo_s
     assert model.roots[0] == workflow.pk and model.cursor_pk == chosen and model.cursor_index == 5
 
 
+def test_an_untouched_cursor_follows_the_first_row_as_processes_arrive(demo_service: Service) -> None:
+    model = ProcessTreeModel()
+    model.reset(demo_service.process_page(ProcessQuery(size=100, roots_only=True, filter=ProcessFilter(text="none such"))))
+    rows = demo_service.process_page(ProcessQuery(size=100)).rows
+    model.apply(sorted(rows, key=lambda row: row.pk))  # the event stream sends them oldest first
+    assert model.cursor_pk == model.roots[0] == max(row.pk for row in rows)
+
+
 async def test_event_hub_coalesces_a_burst_into_few_batches_with_the_newest_rows(demo_service: Service) -> None:
     hub = EventHub(max_batches_per_second=10)
     subscription = hub.subscribe()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from provtop.backend.service.group_actions import GroupSummary
 
@@ -40,17 +41,18 @@ class GroupsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ModeBar("groups")
-        table: DataTable[str] = DataTable(id="group-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="group-empty", classes="-hidden")
+        table: DataTable[str | Text] = DataTable(id="group-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.provtop.mode_screens["groups"] = self
         table = self.query_one(DataTable)
         table.add_column("Group", key="label", width=32)
         table.add_column("Type", key="type", width=10)
-        table.add_column("Members", key="count", width=8)
+        table.add_column(Text("Members", justify="right"), key="count", width=8)
         table.add_column("User", key="user", width=22)
         table.add_column("Description", key="description")
         table.focus()
@@ -78,13 +80,24 @@ class GroupsScreen(Screen[None]):
                 if key not in wanted:
                     table.remove_row(key)
             for key, group in wanted.items():
-                cells = (group.label, group.type_string, f"{group.count:>8}", group.user, group.description)
+                cells = (group.label, group.type_string, Text(str(group.count), justify="right"), group.user, group.description)
                 if key in {row_key.value for row_key in table.rows}:
                     for column, value in zip(("label", "type", "count", "user", "description"), cells, strict=True):
                         table.update_cell(key, column, value)
                 else:
                     table.add_row(*cells, key=key)
+        self._show_empty_state()
         self.update_status()
+
+    def _show_empty_state(self) -> None:
+        empty = self.query_one("#group-empty", Static)
+        empty.set_class(bool(self.groups), "-hidden")
+        if not self.groups:
+            dump = "" if self.provtop.read_only else " [b]D[/b] dumps the whole profile meanwhile."
+            empty.update(
+                "No groups yet. Groups collect processes and data: `provtop group create NAME`, then "
+                f"`provtop group add NAME PK...`; the finished demo workflows (key [b]N[/b] on screen 1) come in groups.{dump}"
+            )
 
     def selected_group(self) -> GroupSummary | None:
         table = self.query_one(DataTable)
@@ -104,18 +117,18 @@ class GroupsScreen(Screen[None]):
 
     def action_dump_group(self) -> None:
         group = self.selected_group()
-        if group is not None:
+        if group is None:
+            self.notify("No group to dump; D dumps the whole profile.", severity="warning")
+        else:
             self.provtop.start_dump(group.label)
 
     def action_dump_profile(self) -> None:
         self.provtop.start_dump(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.provtop.read_only and action in keys.DANGEROUS_ACTIONS:
-            return False
-        return True
+        return not (self.provtop.read_only and action in keys.DANGEROUS_ACTIONS)
 
     def update_status(self) -> None:
         app = self.provtop
         view = f"{len(self.groups)} group(s)"
-        self.query_one(StatusBar).show(app.monitor_status, view=view, frozen=app.frozen, read_only=app.read_only)
+        self.query_one(StatusBar).show(app.monitor_status, view=view)

@@ -10,12 +10,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from .. import keys
+from ..formatting import FILTER_STATES
 
 NAVIGATION = (
-    ("↑ ↓ PgUp PgDn g G", "move the cursor (the cursor stays on its process while rows change)"),
-    ("→ ←", "expand / collapse the process under the cursor"),
+    ("↑ ↓ PgUp PgDn g G", "move the cursor; it stays on its process while rows change"),
+    ("→ ←", "expand or collapse the workflow under the cursor"),
+    ("tab", "move between the list, the detail pane and dialog buttons"),
     ("ctrl+p", "command palette: every action by name"),
     ("ctrl+q", "quit"),
+)
+FILTER_HELP = (
+    f"Filter (/): words match labels; state:running,waiting (any of {', '.join(FILTER_STATES)}, or the start of one); "
+    "computer:NAME; a leading ! shows the rest. The list follows as you type; enter keeps the filter, "
+    "escape restores the one before, escape in the list clears it."
 )
 
 
@@ -43,15 +50,22 @@ class HelpScreen(ModalScreen[None]):
             for spec in keys.specs(scope):
                 if self.read_only and spec.dangerous:
                     continue
-                table.add_row(key_label(self.keymap.get(spec.id, spec.key)), spec.description, spec.id)
+                table.add_row(key_label(self.keymap.get(spec.id, spec.key)), spec.explanation, spec.id)
+        navigation = Table(box=None, show_header=False, expand=True)
+        navigation.add_column("Key", no_wrap=True, style="bold cyan")
+        navigation.add_column("Action")
         for key, text in NAVIGATION:
-            table.add_row(key, text, "")
-        note = "Read-only mode: kill, pause, play, dump and demo keys are off." if self.read_only else (
-            "k kills after a dialog with Cancel focused; K force-kills (remote jobs may become orphans).")
+            navigation.add_row(key, text)
+        note = "Read-only mode: kill, pause, play, stash, dump and demo keys are off." if self.read_only else (
+            "k kills after a dialog with Cancel focused; K force-kills (remote jobs may become orphans); "
+            "p and P pause and resume at once.")
         with VerticalScroll(id="dialog-box"):
-            yield Static(f"Keys: {self.scope}", id="dialog-title")
+            yield Static(f"Keys of the {self.scope} screen" if self.scope != "app" else "Keys", id="dialog-title")
             yield Static(table)
-            yield Static(note, id="dialog-text")
+            yield Static(navigation, classes="dialog-label")
+            if self.scope == "processes":
+                yield Static(FILTER_HELP, classes="dialog-label")
+            yield Static(note, id="dialog-text", classes="dialog-label")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, cast
 
 from provtop.backend.errors import ProvtopError
 from provtop.backend.service.snapshots import (
@@ -11,23 +11,24 @@ from provtop.backend.service.snapshots import (
     ProcessRow,
     SortField,
 )
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from .. import keys
-from ..control import NotAvailable
-from ..messages import ChildrenLoaded, DescendantsCounted, DetailLoaded, PageLoaded
-from ..modals.confirm_kill import ConfirmControlDialog, ForceKillDialog
+from ..formatting import FILTER_STATES
+from ..messages import ChildrenLoaded, DetailLoaded, PageLoaded
 from ..modals.stash_dialog import open_stash_dialog
+from ..widgets.filter_bar import FilterBar
 from ..widgets.mode_bar import ModeBar
 from ..widgets.process_detail import ProcessDetailPane
 from ..widgets.process_tree import ProcessTableHeader, ProcessTreeView
 from ..widgets.status_bar import StatusBar
 from ..widgets.tree_model import ProcessTreeModel
+from .process_control import ControlAction, start_control
 
 if TYPE_CHECKING:
     from ..app import ProvtopApp
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 PAGE_SIZE = 200
 SORTS: tuple[SortField, ...] = ("pk", "ctime", "state", "label")
 DETAIL_DELAY = 0.15  # seconds the cursor rests before the detail pane loads
-ControlAction = Literal["kill", "force_kill", "pause", "play"]
+DETAIL_MIN_WIDTH = 140  # narrower terminals open the detail pane below the list, on enter only
+DEMO_JOB_SECONDS = 20  # each demo job sleeps this long: about a minute to watch, kill, pause
 
 
 class ProcessesScreen(Screen[None]):
@@ -48,6 +50,7 @@ class ProcessesScreen(Screen[None]):
         self._generation = 0
         self._loading_more = False
         self._detail_timer: Timer | None = None
+        self.details_chosen: bool | None = None  # what enter chose; None follows the terminal's width
 
     @property
     def provtop(self) -> ProvtopApp:
@@ -58,16 +61,20 @@ class ProcessesScreen(Screen[None]):
         with Horizontal(id="process-main"):
             with Vertical(id="process-list"):
                 yield ProcessTableHeader(id="process-header")
-                yield ProcessTreeView(self.model, self.provtop.clock, id="process-tree")
                 yield Static(id="process-empty", classes="-hidden")
-                yield Input(placeholder="filter: text  state:running,waiting  computer:NAME  (! inverts)", id="process-filter", classes="-hidden")
-            yield ProcessDetailPane(self.provtop.clock, id="process-detail")
+                yield ProcessTreeView(self.model, self.provtop.clock, id="process-tree")
+                yield FilterBar(id="process-filter", classes="-hidden")
+            yield ProcessDetailPane(self.provtop.clock, id="process-detail", classes="-hidden")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def tree(self) -> ProcessTreeView:
         return self.query_one(ProcessTreeView)
+
+    @property
+    def detail_pane(self) -> ProcessDetailPane:
+        return self.query_one(ProcessDetailPane)
 
     def on_mount(self) -> None:
         self.provtop.mode_screens["processes"] = self
@@ -120,10 +127,12 @@ class ProcessesScreen(Screen[None]):
         empty = self.query_one("#process-empty", Static)
         nothing = self.model.loaded and not self.model.roots
         empty.set_class(not nothing, "-hidden")
+        self._place_details()
         if nothing and self.model.filter.is_empty:
             hint = "" if self.provtop.read_only else (
                 "\nPress [b]n[/b] to launch the demo workflows: real jobs on localhost that you can watch run,"
                 " fail and transfer files (about a minute).\nPress [b]N[/b] to add 10 finished demo workflows to browse."
+                " Both keys work later too."
             )
             empty.update(f"No processes in profile '{self.provtop.profile_name}' yet.{hint}")
         elif nothing:
@@ -150,9 +159,15 @@ class ProcessesScreen(Screen[None]):
         self.model.apply(rows)
         self.tree.model_changed()
         self._show_empty_state()
-        detail = self.query_one(ProcessDetailPane)
+        detail = self.detail_pane
         if detail.pk is not None and any(row.pk == detail.pk for row in rows):
             self._schedule_detail(detail.pk)
+
+    def tick(self) -> None:
+        """Once a second: ages move on in the list and in the detail pane; nothing is loaded."""
+        self.tree.refresh()
+        if self.detail_pane.display:
+            self.detail_pane.tick()
 
     # -- detail pane --------------------------------------------------------------------------
 
@@ -162,6 +177,9 @@ class ProcessesScreen(Screen[None]):
             self._schedule_detail(message.pk)
 
     def _schedule_detail(self, pk: int) -> None:
+        """Load the detail of `pk` once the cursor rests; a hidden pane loads nothing until it opens."""
+        if not self.detail_pane.display:
+            return
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_detail(pk))
@@ -177,15 +195,31 @@ class ProcessesScreen(Screen[None]):
     def _detail_loaded(self, message: DetailLoaded) -> None:
         if message.pk != self.model.cursor_pk:
             return
-        pane = self.query_one(ProcessDetailPane)
+        pane = self.detail_pane
         if message.detail is None:
             pane.show_missing(message.pk, message.error or "gone")
         else:
             pane.show(message.detail)
 
     def action_toggle_details(self) -> None:
-        pane = self.query_one(ProcessDetailPane)
-        pane.toggle_class("-hidden")
+        self.details_chosen = not self.detail_pane.display
+        self._place_details()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._place_details()
+
+    def _place_details(self) -> None:
+        """Beside the list where there is room, else below it when asked for; only when there is a process."""
+        narrow = self.size.width < DETAIL_MIN_WIDTH
+        self.set_class(narrow, "-narrow")
+        wanted = self.details_chosen if self.details_chosen is not None else not narrow
+        shown = wanted and bool(self.model.roots)
+        pane = self.detail_pane
+        if shown == pane.display:
+            return
+        pane.set_class(not shown, "-hidden")
+        if shown and self.model.cursor_pk is not None and pane.pk != self.model.cursor_pk:
+            self._schedule_detail(self.model.cursor_pk)
 
     # -- view options -------------------------------------------------------------------------
 
@@ -250,16 +284,18 @@ class ProcessesScreen(Screen[None]):
         self.reload()
 
     def action_filter(self) -> None:
-        box = self.query_one("#process-filter", Input)
-        box.remove_class("-hidden")
-        box.value = self.model.filter.describe()
-        box.focus()
+        self.query_one(FilterBar).open(self.model.filter)
 
-    @on(Input.Submitted, "#process-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.set_filter(ProcessFilter.parse(event.value))
-        event.input.add_class("-hidden")
-        self.tree.focus()
+    @on(FilterBar.Chosen)
+    def _filter_chosen(self, message: FilterBar.Chosen) -> None:
+        if message.done:
+            self.tree.focus()
+            unknown = [state for state in message.filter.states if state not in FILTER_STATES]
+            if unknown:
+                self.notify(f"No process state {', '.join(map(repr, unknown))}; states are {', '.join(FILTER_STATES)}.",
+                            title="filter", severity="warning")
+        if message.filter != self.model.filter:
+            self.set_filter(message.filter)
 
     def set_filter(self, flt: ProcessFilter) -> None:
         """Filter the view; any filter lists matching processes at every depth (a flat list)."""
@@ -268,11 +304,6 @@ class ProcessesScreen(Screen[None]):
         self.reload()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#process-filter", Input)
-        if not box.has_class("-hidden"):
-            box.add_class("-hidden")
-            self.tree.focus()
-            return
         if not self.model.filter.is_empty:
             self.set_filter(ProcessFilter())
 
@@ -291,77 +322,41 @@ class ProcessesScreen(Screen[None]):
 
     def update_status(self) -> None:
         app = self.provtop
-        self.query_one(StatusBar).show(
-            app.monitor_status, view=self.view_summary(), frozen=app.frozen, read_only=app.read_only
-        )
+        self.query_one(StatusBar).show(app.monitor_status, view=self.view_summary())
 
     # -- actions on processes -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.provtop.read_only and action in keys.DANGEROUS_ACTIONS:
-            return False
-        if action in ("add_demo", "launch_demo"):
-            return self.model.loaded and not self.model.roots and self.model.filter.is_empty
-        return True
+        return not (self.provtop.read_only and action in keys.DANGEROUS_ACTIONS)
 
     def action_kill(self) -> None:
-        self._ask_control("kill")
+        self._control("kill")
 
     def action_force_kill(self) -> None:
-        self._ask_control("force_kill")
+        self._control("force_kill")
 
     def action_pause(self) -> None:
-        self._ask_control("pause")
+        self._control("pause")
 
     def action_play(self) -> None:
-        self._ask_control("play")
+        self._control("play")
 
-    def _ask_control(self, action: ControlAction) -> None:
+    def _control(self, action: ControlAction) -> None:
         pks = self.model.selection()
         if not pks:
             self.notify("No process selected.", severity="warning")
             return
-        if not self.provtop.control.available(action):
-            self.notify(str(NotAvailable(action)), title="Not available", severity="warning")
-            return
-        self._count_descendants(action, pks)
+        rows = [self.model.rows.get(pk) for pk in pks]
+        names = [f"{row.title} <{pk}>" if row is not None else f"<{pk}>" for pk, row in zip(pks, rows, strict=True)]
+        active = [row is None or row.is_active for row in rows]
+        start_control(self.provtop, action, pks, names, active, lambda: self._control_done(action))
 
-    @work(thread=True, group="process-control", exit_on_error=False)
-    def _count_descendants(self, action: str, pks: list[int]) -> None:
-        self.post_message(DescendantsCounted(action, pks, self.provtop.service.count_descendants(pks)))
-
-    @on(DescendantsCounted)
-    def _descendants_counted(self, message: DescendantsCounted) -> None:
-        action = cast(ControlAction, message.action)
-        if message.count.total == 0:
-            self.notify("Nothing to do: the selected processes have terminated already.", severity="information")
-            return
-        if action == "force_kill":
-            dialog: ConfirmControlDialog = ForceKillDialog(message.pks, message.count)
-        else:
-            dialog = ConfirmControlDialog(action, message.pks, message.count)
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._run_control(action, message.pks)
-
-        self.app.push_screen(dialog, confirmed)
-
-    @work(thread=True, group="process-control", exit_on_error=False)
-    def _run_control(self, action: ControlAction, pks: list[int]) -> None:
-        verb = {"kill": "kill", "force_kill": "force-kill", "pause": "pause", "play": "play"}[action]
-        self.app.call_from_thread(self.notify, f"{verb}: {len(pks)} process(es) requested…")
-        try:
-            message = self.provtop.control.control(action, pks)
-        except (ProvtopError, NotAvailable) as exc:
-            self.app.call_from_thread(self.notify, str(exc), title=f"{verb} failed", severity="error")
-            return
-        self.app.call_from_thread(self.notify, message, title=verb)
-        if action != "pause":
-            self.app.call_from_thread(self._clear_marks)
-
-    def _clear_marks(self) -> None:
-        self.model.marked.clear()
+    def _control_done(self, action: ControlAction) -> None:
+        """Marks served their purpose once the service answered (a pause keeps them, to play the same ones)."""
+        if self.model.marked and action != "pause":
+            self.model.marked.clear()
+            self.tree.model_changed()
+            self.update_status()
 
     def action_stash(self) -> None:
         """`s`: stash the remote folder of the finished calc job under the cursor."""
@@ -374,7 +369,7 @@ class ProcessesScreen(Screen[None]):
 
     @work(thread=True, group="demo", exclusive=True, exit_on_error=False)
     def _launch_demo(self) -> None:
-        rows = self.provtop.service.launch_demo()
+        rows = self.provtop.service.launch_demo(sleep_seconds=DEMO_JOB_SECONDS)
         choice = self.provtop.engine_choice
         if choice is not None and choice.mode == "embedded":
             note = "the engine inside provtop runs them now"
@@ -382,7 +377,7 @@ class ProcessesScreen(Screen[None]):
             note = "the engine of another provtop process runs them"
         else:
             note = "they wait until an engine runs: `provtop engine run`"
-        self.app.call_from_thread(self.notify, f"launched {len(rows)} demo workflows; {note}")
+        self.app.call_from_thread(self.notify, f"Launched {len(rows)} demo workflows; {note}.", title="demo")
         self.app.call_from_thread(self.reload)
 
     def action_add_demo(self) -> None:
@@ -392,5 +387,6 @@ class ProcessesScreen(Screen[None]):
     @work(thread=True, group="demo", exclusive=True, exit_on_error=False)
     def _add_demo(self) -> None:
         summary = self.provtop.service.populate_demo(10)
-        self.app.call_from_thread(self.notify, f"added {summary.workflows} demo workflows ({summary.nodes_created} nodes)")
+        self.app.call_from_thread(self.notify, f"Added {summary.workflows} finished demo workflows ({summary.nodes_created} nodes) and"
+                                  " their groups (key 2).", title="demo")
         self.app.call_from_thread(self.reload)

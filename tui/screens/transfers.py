@@ -1,15 +1,18 @@
-"""The transfers screen: rates per computer and per process, a graph of the last minutes, active transfers."""
+"""The transfers screen: rates per computer and per process, a graph of the last minutes, active transfers.
+
+It draws what the app's `TransferLog` holds (sampled once a second from start-up), so the graph
+already has history when the screen opens.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-
-from provtop.backend.service.snapshots import TransferStats
 
 from .. import keys
 from ..formatting import duration, rate, size, truncate
@@ -20,8 +23,9 @@ from ..widgets.throughput import ThroughputGraph
 if TYPE_CHECKING:
     from ..app import ProvtopApp
 
-SAMPLE_SECONDS = 1.0
 BAR_WIDTH = 16
+MAX_TABLE_ROWS = 6
+NARROW = 120  # below this width the per-process table gives its room to the per-computer one
 
 
 def progress_bar(done: int, total: int | None, width: int = BAR_WIDTH) -> str:
@@ -32,12 +36,27 @@ def progress_bar(done: int, total: int | None, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled) + f" {fraction * 100:3.0f}%"
 
 
+def _right(text: str) -> Text:
+    return Text(text, justify="right")
+
+
+LEFT_COLUMNS = ("Computer", "Op", "Path", "Progress")
+
+
+def _table(table_id: str, title: str, *columns: str) -> DataTable[str | Text]:
+    """A bordered table whose columns exist from the start (a tick may draw before the screen is mounted)."""
+    table: DataTable[str | Text] = DataTable(id=table_id, cursor_type="none")
+    table.border_title = title
+    for column in columns:
+        table.add_column(column if column in LEFT_COLUMNS else _right(column))
+    return table
+
+
 class TransfersScreen(Screen[None]):
     BINDINGS = keys.bindings("transfers")
 
     def __init__(self) -> None:
         super().__init__(id="transfers")
-        self.peaks: dict[str, tuple[float, float]] = {}
 
     @property
     def provtop(self) -> ProvtopApp:
@@ -47,59 +66,49 @@ class TransfersScreen(Screen[None]):
         yield ModeBar("transfers")
         with Vertical(id="transfer-main"):
             yield Static(id="transfer-note")
-            graph = ThroughputGraph(id="transfer-graph")
+            graph = ThroughputGraph(self.provtop.transfer_log.samples, id="transfer-graph")
             graph.border_title = "All computers: ▼ download above, ▲ upload below"
             yield graph
             with Horizontal(id="transfer-tables"):
-                computers: DataTable[str] = DataTable(id="transfer-computers", cursor_type="row")
-                computers.border_title = "Per computer"
-                yield computers
-                processes: DataTable[str] = DataTable(id="transfer-processes", cursor_type="row")
-                processes.border_title = "Per process"
-                yield processes
-            active: DataTable[str] = DataTable(id="transfer-active", cursor_type="row")
-            active.border_title = "Active transfers"
-            yield active
+                yield _table("transfer-computers", "Per computer", "Computer", "▼ now", "▲ now", "▼ peak", "▲ peak",
+                             "▼ total", "▲ total")
+                yield _table("transfer-processes", "Per process", "PK", "Transfers", "Rate", "Done")
+            yield _table("transfer-active", "Active transfers", "Computer", "Op", "PK", "Path", "Progress", "Size",
+                         "Rate", "ETA")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.provtop.mode_screens["transfers"] = self
-        self.query_one("#transfer-computers", DataTable).add_columns("Computer", "▼ now", "▲ now", "▼ top", "▲ top", "▼ total", "▲ total")
-        self.query_one("#transfer-processes", DataTable).add_columns("PK", "Transfers", "Rate", "Done")
-        self.query_one("#transfer-active", DataTable).add_columns("Computer", "Op", "PK", "Path", "Progress", "Size", "Rate", "ETA")
-        self.show(self.provtop.service.transfer_stats())
-        if self.provtop.live:
-            self.set_interval(SAMPLE_SECONDS, self._sample)
+        self.show()
         self.update_status()
 
-    def _sample(self) -> None:
-        # The meter is in memory: reading it costs a lock, not a query, so this may run on the loop.
-        if not self.provtop.frozen:
-            self.show(self.provtop.service.transfer_stats(), sample=True)
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
 
-    def show(self, stats: TransferStats, *, sample: bool = False) -> None:
+    def tick(self) -> None:
+        """Once a second, while this screen is shown: the graph moves on."""
+        self.show()
+
+    def show(self) -> None:
+        log = self.provtop.transfer_log
+        stats = log.latest
         note = self.query_one("#transfer-note", Static)
         if not stats.available:
-            note.update("No transfers yet: rates appear here while the engine uploads, retrieves or copies files.")
+            note.update("No transfer figures: only an engine running inside this provtop reports them (read-only mode runs none).")
+        elif not stats.active:
+            note.update(f"▼ {rate(stats.download_rate)}   ▲ {rate(stats.upload_rate)}   no transfer running now")
         else:
-            note.update(f"▼ {rate(stats.download_rate)}   ▲ {rate(stats.upload_rate)}   {len(stats.active)} active")
-        if sample:
-            self.query_one(ThroughputGraph).add(stats.download_rate, stats.upload_rate)
+            note.update(f"▼ {rate(stats.download_rate)}   ▲ {rate(stats.upload_rate)}   {len(stats.active)} running")
+        self.query_one(ThroughputGraph).refresh()
         computers = self.query_one("#transfer-computers", DataTable)
         computers.clear()
         for entry in stats.computers:
-            top_down, top_up = self.peaks.get(entry.computer, (0.0, 0.0))
-            top = (max(top_down, entry.download_rate), max(top_up, entry.upload_rate))
-            self.peaks[entry.computer] = top
+            peak = log.peaks.get(entry.computer, (0.0, 0.0))
             computers.add_row(
                 entry.computer,
-                rate(entry.download_rate),
-                rate(entry.upload_rate),
-                rate(top[0]),
-                rate(top[1]),
-                size(entry.download_total),
-                size(entry.upload_total),
+                *(_right(text) for text in (rate(entry.download_rate), rate(entry.upload_rate), rate(peak[0]), rate(peak[1]),
+                                            size(entry.download_total), size(entry.upload_total))),
             )
         per_process: dict[int, list[float]] = {}
         for transfer in stats.active:
@@ -111,21 +120,23 @@ class TransfersScreen(Screen[None]):
         processes = self.query_one("#transfer-processes", DataTable)
         processes.clear()
         for pk, (count, speed, done) in sorted(per_process.items()):
-            processes.add_row(str(pk), str(int(count)), rate(speed), size(done))
+            processes.add_row(*(_right(text) for text in (str(pk), str(int(count)), rate(speed), size(int(done)))))
+        rows = max(1, computers.row_count, processes.row_count)
+        self.query_one("#transfer-tables").styles.height = 3 + min(rows, MAX_TABLE_ROWS)  # borders and header
         active = self.query_one("#transfer-active", DataTable)
         active.clear()
         for transfer in stats.active:
             active.add_row(
                 transfer.computer,
                 {"get": "▼ get", "put": "▲ put"}.get(transfer.operation, transfer.operation),
-                "" if transfer.pk is None else str(transfer.pk),
-                truncate(transfer.path, 40),
+                _right("" if transfer.pk is None else str(transfer.pk)),
+                truncate(transfer.path, max(16, min(60, self.size.width - 90))),
                 progress_bar(transfer.done, transfer.total),
-                size(transfer.total) if transfer.total else "?",
-                rate(transfer.rate),
-                duration(transfer.eta),
+                _right(size(transfer.total) if transfer.total else "?"),
+                _right(rate(transfer.rate)),
+                _right(duration(transfer.eta)),
             )
 
     def update_status(self) -> None:
         app = self.provtop
-        self.query_one(StatusBar).show(app.monitor_status, frozen=app.frozen, read_only=app.read_only)
+        self.query_one(StatusBar).show(app.monitor_status)

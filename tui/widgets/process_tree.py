@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -35,25 +36,43 @@ class _LineStyles:
     dim: Style
 
 
+# Columns that give way, last first, when the list is narrow (the detail pane shows them all).
+OPTIONAL_COLUMNS: tuple[tuple[str, int], ...] = (("computer", 10), ("job", 9), ("scheduler", 8))
+FIXED = 2 + 1 + 7 + 1 + 14 + 1 + 4  # mark, then a space and PK, State, Age
+MIN_LABEL = 18
+MIN_INFO = 16
+ROOMY = 28  # label and status each get at least this much before an optional column is shown
+MAX_LABEL = 48
+
+
 @dataclass(frozen=True)
 class Columns:
-    """Widths of the process table's columns for one terminal width."""
+    """Widths of the process table's columns for one width; 0 hides a column."""
 
     label: int
     pk: int = 7
     state: int = 14
-    age: int = 5
-    computer: int = 10
-    job: int = 9
-    scheduler: int = 5
+    age: int = 4
+    computer: int = 0
+    job: int = 0
+    scheduler: int = 0
     info: int = 0
 
     @classmethod
+    @lru_cache(maxsize=16)
     def for_width(cls, width: int) -> Columns:
-        fixed = 2 + 7 + 14 + 5 + 10 + 9 + 5 + 7  # mark, the columns, one space between each
-        free = max(0, width - fixed)
-        label = max(min(free, 24), min(free, int(free * 0.6), 60))
-        return cls(label=label, info=max(0, free - label - 1))
+        """Label and status first; computer, job and scheduler state only where both stay roomy."""
+        free = max(0, width - FIXED)
+        optional: dict[str, int] = {}
+        for name, size in OPTIONAL_COLUMNS:
+            if free - (size + 1) < 2 * ROOMY + 1:
+                break
+            optional[name] = size
+            free -= size + 1
+        if free < MIN_LABEL + MIN_INFO + 1:
+            return cls(label=free, **optional)
+        label = max(MIN_LABEL, min(MAX_LABEL, free // 2))
+        return cls(label=label, info=free - label - 1, **optional)
 
     def header(self) -> list[tuple[str, int, bool]]:
         """(title, width, right-aligned) for each column after the mark."""
@@ -80,6 +99,10 @@ def _cell(text: str, width: int, right: bool = False) -> str:
 class ProcessTableHeader(Widget):
     """The column titles above the tree, laid out by the same `Columns` for the same width."""
 
+    DEFAULT_CSS = """
+    ProcessTableHeader { padding-right: 1; }  /* the tree's scrollbar gutter: titles stay over their columns */
+    """
+
     def render(self) -> str:
         columns = Columns.for_width(self.size.width)
         return "  " + " ".join(_cell(title, w, right) for title, w, right in columns.header() if w > 0)
@@ -102,7 +125,7 @@ class ProcessTreeView(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"process-tree--cursor", "process-tree--marked", "process-tree--dim"}
 
     DEFAULT_CSS = """
-    ProcessTreeView { height: 1fr; }
+    ProcessTreeView { height: 1fr; overflow-x: hidden; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     ProcessTreeView > .process-tree--cursor { background: $accent 40%; text-style: bold; }
     ProcessTreeView:focus > .process-tree--cursor { background: $accent 70%; }
     ProcessTreeView > .process-tree--marked { color: $warning; text-style: bold; }
@@ -230,7 +253,7 @@ class ProcessTreeView(ScrollView, can_focus=True):
         return self._styles
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         lines = self.model.visible()
         index = int(self.scroll_offset.y) + y
         styles = self._line_styles()
@@ -253,7 +276,7 @@ class ProcessTreeView(ScrollView, can_focus=True):
             expander = "  "
         else:
             expander = "▾ " if row.pk in self.model.expanded else "▸ "
-        indent = "  " * depth
+        indent = "  " * min(depth, max(0, columns.label - 12) // 2)  # deep trees keep some of the label
         title_width = max(0, columns.label - cell_len(indent) - 4)
         info = row.pending_reason or row.status or ""
         if row.pending_reason and row.status:
@@ -263,21 +286,18 @@ class ProcessTreeView(ScrollView, can_focus=True):
             (indent + expander, dim),
             (row.symbol + " ", state_style),
             (_cell(row.title, title_width), mark_style if marked else plain),
-            (" ", plain),
-            (_cell(str(row.pk), columns.pk, right=True), plain),
-            (" ", plain),
-            (_cell(row.state_text, columns.state), state_style),
-            (" ", plain),
-            (_cell(age(row.ctime, self.clock()), columns.age, right=True), plain),
-            (" ", plain),
-            (_cell(row.computer or "", columns.computer), dim),
-            (" ", plain),
-            (_cell(row.job_id or "", columns.job, right=True), plain),
-            (" ", plain),
-            (_cell(row.scheduler_state or "", columns.scheduler), plain),
-            (" ", plain),
-            (_cell(info, columns.info), dim),
         ]
+        for text, size, right, style in (
+            (str(row.pk), columns.pk, True, plain),
+            (row.state_text, columns.state, False, state_style),
+            (age(row.ctime, self.clock()), columns.age, True, plain),
+            (row.computer or "", columns.computer, False, dim),
+            (row.job_id or "", columns.job, True, plain),
+            (row.scheduler_state or "", columns.scheduler, False, plain),
+            (info, columns.info, False, dim),
+        ):
+            if size > 0:
+                cells += [(" ", plain), (_cell(text, size, right), style)]
         used = sum(cell_len(text) for text, _ in cells)
         if used < width:
             cells.append((" " * (width - used), plain))

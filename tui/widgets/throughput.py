@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,50 +16,48 @@ MIN_SCALE = 10 * 1024.0  # never scale below 10 KiB/s, so idle noise stays flat 
 
 
 class ThroughputGraph(Widget):
-    """The last `capacity` samples of (download, upload) bytes per second, one column per sample."""
+    """The newest (download, upload) samples of a shared deque, one column per sample, newest on the right."""
 
     DEFAULT_CSS = """
-    ThroughputGraph { height: 12; border: round $foreground 30%; border-title-color: $text; }
+    ThroughputGraph { height: 1fr; min-height: 6; max-height: 16; border: round $foreground 30%; border-title-color: $text; }
     """
 
-    def __init__(self, capacity: int = 240, **kwargs: object) -> None:
+    def __init__(self, samples: deque[tuple[float, float]], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.samples: deque[tuple[float, float]] = deque(maxlen=capacity)
+        self.samples = samples
 
-    def add(self, download: float, upload: float) -> None:
-        self.samples.append((download, upload))
-        self.refresh()
-
-    def extend(self, samples: Iterable[tuple[float, float]]) -> None:
-        self.samples.extend(samples)
-        self.refresh()
-
-    @property
-    def scale(self) -> float:
-        return max([MIN_SCALE, *(max(d, u) for d, u in self.samples)])
+    def scale(self, shown: list[tuple[float, float]]) -> float:
+        return max([MIN_SCALE, *(max(d, u) for d, u in shown)])
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size.width, self.size.height
         half = max(1, height // 2)
         shown = list(self.samples)[-width:]
+        scale = self.scale(shown)
         shown = [(0.0, 0.0)] * (width - len(shown)) + shown
-        scale = self.scale
-        down_style = Style(color="green")
-        up_style = Style(color="magenta")
+        base = self.rich_style
+        if y in (0, height - 1):
+            label = f" ▲▼ scale {rate(scale)} " if y == 0 else f" last {len(self.samples)} s "
+            return Strip([Segment(label[:width], base + Style(dim=True)), Segment(" " * max(0, width - len(label)), base)])
+        down_style = base + Style(color="green")
+        up_style = base + Style(color="magenta")
+        # Upload grows down from the middle: a lower block in reverse video fills a cell from its top.
+        up_partial = Style(color=base.bgcolor, bgcolor="magenta") if base.bgcolor else None
         segments: list[Segment] = []
-        if y == 0:
-            label = f" ▼ max {rate(scale)} "
-            return Strip([Segment(label[:width], Style(dim=True)), Segment(" " * max(0, width - len(label)))])
         for download, upload in shown:
             if y < half:  # download, growing up towards row 0 from the middle
                 eighths = round(download / scale * (half - 1) * 8)
-                level = (half - 1 - y) * 8
-                filled = max(0, min(8, eighths - level))
+                filled = max(0, min(8, eighths - (half - 1 - y) * 8))
                 segments.append(Segment(UP_BLOCKS[filled], down_style))
-            else:  # upload, growing down from the middle
-                eighths = round(upload / scale * (height - half) * 8)
-                level = (y - half) * 8
-                filled = max(0, min(8, eighths - level))
-                char = "█" if filled >= 6 else "▀" if filled >= 3 else " "
-                segments.append(Segment(char, up_style))
+            else:
+                eighths = round(upload / scale * (height - half - 1) * 8)
+                filled = max(0, min(8, eighths - (y - half) * 8))
+                if filled == 0:
+                    segments.append(Segment(" ", up_style))
+                elif filled == 8:
+                    segments.append(Segment("█", up_style))
+                elif up_partial is not None:
+                    segments.append(Segment(UP_BLOCKS[8 - filled], up_partial))
+                else:
+                    segments.append(Segment("▀", up_style))
         return Strip(segments, width)

@@ -37,6 +37,7 @@ class ProcessTreeModel:
         self.expanded: set[int] = set()
         self.marked: set[int] = set()
         self.cursor_pk: int | None = None
+        self.cursor_placed = False  # by the user; until then the cursor follows the first row
         self.flat = False
         self.filter = ProcessFilter()
         self.sort: SortField = "pk"
@@ -58,13 +59,12 @@ class ProcessTreeModel:
         self.rows = {row.pk: row for row in page.rows}
         self.roots = [row.pk for row in page.rows]
         self.children = {}
-        self.expanded &= set(self.rows)
-        self.marked &= set(self.rows)
+        self.marked &= set(self.rows)  # expansions stay: after a filter, the tree opens as it was
         self.total = page.total
         self.next_cursor = page.next_cursor
         self.loaded = True
         self._invalidate()
-        if self.cursor_pk not in self.rows:
+        if self.cursor_pk not in self.rows or not self.cursor_placed:
             self.cursor_pk = self.roots[0] if self.roots else None
 
     def append_page(self, page: ProcessPage) -> None:
@@ -131,8 +131,8 @@ class ProcessTreeModel:
         self.roots.insert(position, row.pk)
         self.rows[row.pk] = row
         self.total += 1
-        if self.cursor_pk is None:
-            self.cursor_pk = row.pk
+        if self.cursor_pk is None or not self.cursor_placed:
+            self.cursor_pk = self.roots[0]
         return True
 
     # -- what the view shows ------------------------------------------------------------------
@@ -180,9 +180,11 @@ class ProcessTreeModel:
         self.set_cursor_index(self.cursor_index + delta)
 
     def set_cursor_index(self, index: int) -> None:
+        """Where the user put the cursor: from now on it stays on that process."""
         lines = self.visible()
         if lines:
             self.cursor_pk = lines[max(0, min(index, len(lines) - 1))].pk
+            self.cursor_placed = True
 
     @property
     def cursor_row(self) -> ProcessRow | None:
@@ -217,7 +219,7 @@ class ProcessTreeModel:
 
     def toggle_all(self) -> list[int]:
         """Expand every loaded root with children, or collapse all when any is open; returns roots to load."""
-        if self.expanded:
+        if any(pk in self.expanded for pk in self.roots):
             self.expanded.clear()
             self._invalidate()
             return []
