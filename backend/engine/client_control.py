@@ -25,7 +25,6 @@ from ..store.store import Store
 from .backoff import RetryPolicy
 from .control import request as write_request
 from .killing import (
-    FORCE_KILLED_STATUS,
     Killer,
     KillTarget,
     RemoteJob,
@@ -33,6 +32,7 @@ from .killing import (
     cancel_job,
     finish_request,
     hand_back,
+    killed_status,
     mark_killed,
     owned_by_live_engine,
     policy_options,
@@ -81,7 +81,7 @@ def _plan(store: Store, session: Session, action: Action, roots: Sequence[int], 
     targets, mine = [], []
     for pk in order:
         request_id = write_request(store, pk, action, {**options, "depth": depths[pk]})
-        target = KillTarget(pk, depths[pk], request_id)
+        target = KillTarget(pk, depths[pk], request_id, options.get("origin"))
         targets.append(target)
         if not owned_by_live_engine(session, pk) and take_over(session, pk, owner, CLIENT_LEASE_SECONDS):
             mine.append(target)
@@ -96,16 +96,19 @@ class ClientControl:
         self.owner = f"client-{uuid.uuid4()}"
 
     def run(self, action: Action, roots: Sequence[int], *, timeout: float = math.inf, force: bool = False,
-            policy: RetryPolicy | None = None) -> ControlReport:
-        return event_loop.run(self._run(action, roots, timeout, force, policy or RetryPolicy.from_config()))
+            policy: RetryPolicy | None = None, origin: str | None = None) -> ControlReport:
+        """`origin` says where a kill came from, in the killed processes' status ("from the provtop TUI")."""
+        return event_loop.run(self._run(action, roots, timeout, force, policy or RetryPolicy.from_config(), origin))
 
     async def _run(self, action: Action, roots: Sequence[int], timeout: float, force: bool,
-                   policy: RetryPolicy) -> ControlReport:
+                   policy: RetryPolicy, origin: str | None) -> ControlReport:
         io, transports = StoreIO(self.store), TransportPool()
         try:
             if action == "kill" and force:
-                return await self._force_kill(io, transports, roots, timeout, policy)
-            options = policy_options(policy) if action == "kill" else {}
+                return await self._force_kill(io, transports, roots, timeout, policy, origin)
+            options: dict[str, Any] = {}
+            if action == "kill":
+                options = {**policy_options(policy), **({"origin": origin} if origin else {})}
             plan = await io.write(lambda s: _plan(self.store, s, action, roots, self.owner, options))
             work: asyncio.Task[None] | None = None
             if plan.mine:
@@ -193,7 +196,7 @@ class ClientControl:
     # -- force ----------------------------------------------------------------------------------------
 
     async def _force_kill(self, io: StoreIO, transports: TransportPool, roots: Sequence[int], timeout: float,
-                          policy: RetryPolicy) -> ControlReport:
+                          policy: RetryPolicy, origin: str | None) -> ControlReport:
         """Mark the trees killed now; try each job's cancel once; unconfirmed jobs become orphans."""
 
         def write(session: Session) -> tuple[list[Outcome], list[RemoteJob]]:
@@ -206,7 +209,7 @@ class ClientControl:
                                                                    "depth": depths[pk]})
                 node = load_node(pk, self.store)
                 assert isinstance(node, ProcessNode)
-                mark_killed(session, node, FORCE_KILLED_STATUS)
+                mark_killed(session, node, killed_status(origin, force=True))
                 rows = session.scalars(select(RemoteJobRow).where(
                     RemoteJobRow.node_id == pk, RemoteJobRow.finished.is_(None),
                     RemoteJobRow.cancel_confirmed.is_(None))).all()

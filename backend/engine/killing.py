@@ -42,8 +42,12 @@ logger = logging.getLogger(__name__)
 
 CALL_LINKS = ("call_calc", "call_work")
 ACTIVE = ("created", "waiting", "running")
-KILLED_STATUS = "Killed through `provtop process kill`"
-FORCE_KILLED_STATUS = "Force killed through `provtop process kill`"
+CLI_ORIGIN = "through `provtop process kill`"
+
+
+def killed_status(origin: str | None = None, *, force: bool = False) -> str:
+    """The status of a killed process: how, and from where (`origin`, e.g. "from the provtop TUI")."""
+    return f"{'Force killed' if force else 'Killed'} {origin or CLI_ORIGIN}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class KillTarget:
     pk: int
     depth: int
     request_id: int
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,7 +263,7 @@ class Killer:
             if fresh.is_terminated:
                 finish_request(session, target.request_id, "done", f"already {fresh.process_state}: nothing to kill")
                 return
-            mark_killed(session, fresh, KILLED_STATUS)
+            mark_killed(session, fresh, killed_status(target.origin))
             Log(fresh, "REPORT", message, loggername="provtop.engine.kill").store()
             finish_request(session, target.request_id, "done", message)
 
@@ -314,7 +319,8 @@ class EngineKills:
             task.cancel()
         await asyncio.gather(*runners, return_exceptions=True)
         policy = policy_from(requests[-1][2], engine.retry_policy())
-        targets = [KillTarget(pk, int(options.get("depth", 0)), rid) for rid, pk, options in requests]
+        targets = [KillTarget(pk, int(options.get("depth", 0)), rid, options.get("origin"))
+                   for rid, pk, options in requests]
         try:
             await Killer(engine.io, engine.transports, engine.id).kill_all(targets, policy)
             # What could not be killed carries on where it was (and can be killed again).

@@ -75,26 +75,28 @@ class ControlActions:
     # -- kill, pause, play ------------------------------------------------------------------------
 
     def kill_processes(self, pks: Sequence[int | str] = (), *, all: bool = False, timeout: float = math.inf,
-                       force: bool = False, policy: RetryPolicy | None = None) -> ControlResult:
+                       force: bool = False, policy: RetryPolicy | None = None,
+                       origin: str | None = None) -> ControlResult:
         """Kill the processes and everything they called, deepest first; jobs are cancelled first.
 
         `timeout` 0 returns at once ("kill requested"); `force` marks them killed without waiting
-        for the remote and records jobs whose cancel is not confirmed as orphans.
+        for the remote and records jobs whose cancel is not confirmed as orphans. `origin` says in
+        the killed processes' status where the kill came from (default: the CLI's wording).
         """
-        return self._control("kill", pks, all, timeout, force, policy)
+        return self._control("kill", pks, all, timeout, force, policy, origin)
 
     def pause_processes(self, pks: Sequence[int | str] = (), *, all: bool = False,
                         timeout: float = math.inf) -> ControlResult:
         """Pause the processes and what they called at their next step; they keep their place."""
-        return self._control("pause", pks, all, timeout, False, None)
+        return self._control("pause", pks, all, timeout, False, None, None)
 
     def play_processes(self, pks: Sequence[int | str] = (), *, all: bool = False,
                        timeout: float = math.inf) -> ControlResult:
         """Resume paused processes and what they called."""
-        return self._control("play", pks, all, timeout, False, None)
+        return self._control("play", pks, all, timeout, False, None, None)
 
     def _control(self, action: Action, pks: Sequence[int | str], all_: bool, timeout: float, force: bool,
-                 policy: RetryPolicy | None) -> ControlResult:
+                 policy: RetryPolicy | None, origin: str | None) -> ControlResult:
         if timeout < 0 or math.isnan(timeout):
             raise InputError("--timeout takes seconds (0 or more) or inf")
         if all_ and pks:
@@ -106,7 +108,7 @@ class ControlActions:
             if all_:
                 return ControlResult(action=action, outcomes=[], skipped=[], message=f"no active process to {action}")
             raise InputError("; ".join(skipped))
-        report = ClientControl(self.store).run(action, roots, timeout=timeout, force=force, policy=policy)
+        report = ClientControl(self.store).run(action, roots, timeout=timeout, force=force, policy=policy, origin=origin)
         return _result(report, roots, skipped, timeout)
 
     def _active_roots(self, action: Action, pks: Sequence[int | str], all_: bool) -> tuple[list[int], list[str]]:

@@ -82,6 +82,7 @@ async def test_k_kills_a_running_local_job_and_its_process_leaves_ps(
         await settle(pilot)  # the kill worker posts its message
         assert notified(app, f"remote job {pid} on 'localhost' cancelled"), [n.message for n in app._notifications]
     assert not alive(pid)
+    assert load_node(job.pk, store).get_attribute("process_status") == "Killed from the provtop TUI"
 
 
 async def test_k_kills_a_slurm_workflow_chain_and_its_job_leaves_squeue(
@@ -122,6 +123,7 @@ async def test_shift_k_on_an_unreachable_host_kills_at_once_and_shows_the_orphan
             await confirm_past_cancel(pilot, "K", ForceKillDialog)
 
             await until(lambda: state(store, node.pk) == "killed", 30, "the force-killed job is killed in the store")
+            assert load_node(node.pk, store).get_attribute("process_status") == "Force killed from the provtop TUI"
             await settle(pilot)
             assert notified(app, f"remote job {job_id} may still run"), [n.message for n in app._notifications]
             await pilot.press("ctrl+r")  # the status bar reads the orphan count again

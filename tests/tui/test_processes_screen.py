@@ -9,6 +9,7 @@ from textual.widgets import Button, Input
 
 from provtop.backend.entities import CalcJobNode, Computer, LinkType, WorkChainNode
 from provtop.backend.service import Service
+from provtop.backend.service.control_actions import ControlResult
 from provtop.backend.service.snapshots import ProcessFilter
 from provtop.tui.modals.confirm_kill import ConfirmControlDialog, ForceKillDialog
 from provtop.tui.screens.processes import ProcessesScreen
@@ -107,32 +108,8 @@ async def test_cursor_stays_on_its_process_when_new_processes_arrive_live(demo_s
         assert app.monitor_status is not None and app.monitor_status.running == 2
 
 
-async def test_kill_key_says_plainly_that_killing_is_not_available_without_process_control(
-    demo_service: Service,
-) -> None:
-    app = make_app(ServiceWithoutControl(demo_service))
-    async with app.run_test(size=(160, 45), notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("k")
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, ConfirmControlDialog)
-        assert any("not available yet" in n.message for n in app._notifications)
-
-
-class ServiceWithoutControl:
-    """A service as it was before process control existed: no kill, pause or play methods."""
-
-    def __init__(self, service: Service) -> None:
-        self._service = service
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith(("kill", "pause", "play")):
-            raise AttributeError(name)
-        return getattr(self._service, name)
-
-
 class ServiceWithKill:
-    """A stand-in for the control mixin of issue 6: records what it was asked, changes nothing."""
+    """The service with a kill that records what it was asked and changes nothing."""
 
     def __init__(self, service: Service) -> None:
         self._service = service
@@ -141,9 +118,11 @@ class ServiceWithKill:
     def __getattr__(self, name: str) -> object:
         return getattr(self._service, name)
 
-    def kill_processes(self, pks: list[int], force: bool = False, timeout: float | None = None) -> str:
-        self.calls.append((pks, {"force": force, "timeout": timeout}))
-        return f"killed {len(pks)}"
+    def kill_processes(
+        self, pks: list[int], force: bool = False, timeout: float | None = None, origin: str | None = None
+    ) -> ControlResult:
+        self.calls.append((pks, {"force": force, "timeout": timeout, "origin": origin}))
+        return ControlResult(action="kill", outcomes=[], skipped=[], message=f"killed {len(pks)}")
 
 
 async def test_kill_dialog_counts_descendants_and_opens_with_cancel_focused(demo_service: Service) -> None:
@@ -167,7 +146,7 @@ async def test_kill_dialog_counts_descendants_and_opens_with_cancel_focused(demo
         assert isinstance(app.screen, ForceKillDialog)
         await pilot.press("y")
         await settle(pilot)
-        assert service.calls == [([workflow.pk], {"force": True, "timeout": 30.0})]
+        assert service.calls == [([workflow.pk], {"force": True, "timeout": 30.0, "origin": "from the provtop TUI"})]
 
 
 async def test_space_marks_several_processes_for_one_kill(demo_service: Service) -> None:

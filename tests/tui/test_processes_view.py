@@ -12,8 +12,8 @@ from rich.console import Console
 from textual.widgets import Static
 
 from provtop.backend.service import Service
+from provtop.backend.service.control_actions import ControlResult
 from provtop.backend.service.snapshots import ProcessFilter
-from provtop.tui.control import ServiceControl
 from provtop.tui.modals.confirm_kill import ConfirmControlDialog
 from provtop.tui.widgets.mode_bar import ModeBar
 from provtop.tui.widgets.process_detail import ProcessDetailPane
@@ -40,9 +40,9 @@ class CountingService(ServiceWithKill):
         self.detail_queries += 1
         return self._service.process_detail(pk)
 
-    def pause_processes(self, pks: list[int], timeout: float | None = None) -> str:
+    def pause_processes(self, pks: list[int], timeout: float | None = None) -> ControlResult:
         self.calls.append((pks, {"pause": True}))
-        return f"paused {len(pks)}"
+        return ControlResult(action="pause", outcomes=[], skipped=[], message=f"paused {len(pks)}")
 
 
 @pytest.mark.parametrize("width", [60, 80, 100, 120, 160, 240])
@@ -161,15 +161,3 @@ async def test_read_only_and_frozen_show_in_the_top_line(demo_service: Service) 
         await pilot.pause()
         line = str(app.screen.query_one(ModeBar).render())
         assert "READ-ONLY" in line and "FROZEN" in line
-
-
-def test_a_kill_tells_a_service_that_takes_an_origin_that_it_came_from_the_tui() -> None:
-    calls: list[dict[str, object]] = []
-
-    class Service:
-        def kill_processes(self, pks: list[int], force: bool = False, origin: str | None = None) -> str:
-            calls.append({"pks": pks, "force": force, "origin": origin})
-            return "killed"
-
-    ServiceControl(Service()).control("force_kill", [7])
-    assert calls == [{"pks": [7], "force": True, "origin": "from the provtop TUI"}]

@@ -22,7 +22,6 @@ from textual.widgets import Button, Checkbox, Input, ProgressBar, Static, Tree
 from provtop.backend.errors import ProvtopError
 from provtop.backend.service.dump_actions import GroupDumpOptions, ProfileDumpOptions
 
-from ..control import NotAvailable
 from ..formatting import plural, size
 from .base import CancelFirstDialog
 
@@ -47,11 +46,7 @@ def default_target(group: str | None) -> str:
 
 
 def open_dump_dialog(app: ProvtopApp, group: str | None, choice: dict[str, Any] | None = None) -> None:
-    """Start the dump flow (again with `choice` after a failed plan), or say plainly that this provtop cannot dump."""
-    needed = "plan_group_dump" if group is not None else "plan_profile_dump"
-    if not (callable(getattr(app.service, needed, None)) and callable(getattr(app.service, "run_dump", None))):
-        app.notify(str(NotAvailable("dump_plan")), title="Not available", severity="warning")
-        return
+    """Start the dump flow (again with `choice` after a failed plan)."""
     app.push_screen(DumpOptionsDialog(group, choice), lambda options: _plan(app, group, options) if options else None)
 
 

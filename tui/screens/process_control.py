@@ -8,19 +8,18 @@ and its outcome arrives as a notification.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from provtop.backend.errors import ProvtopError
 from provtop.backend.service.snapshots import DescendantCount
 from textual import work
 
-from ..control import NotAvailable
+from ..control import ControlAction
 from ..modals.confirm_kill import ConfirmControlDialog, ForceKillDialog
 
 if TYPE_CHECKING:
     from ..app import ProvtopApp
 
-ControlAction = Literal["kill", "force_kill", "pause", "play"]
 TITLES = {"kill": "Kill", "force_kill": "Force-kill", "pause": "Pause", "play": "Play"}
 DOING = {"kill": "Killing", "force_kill": "Force-killing", "pause": "Pausing", "play": "Resuming"}
 
@@ -34,9 +33,7 @@ def start_control(app: ProvtopApp, action: ControlAction, pks: list[int], names:
                   still_active: list[bool], done: Callable[[], None]) -> None:
     """Ask before a kill; pause and play at once. `still_active` says, per process, what the list last showed
     (True when unknown); `done` runs on the loop once the service answered."""
-    if not app.control.available(action):
-        app.notify(str(NotAvailable(action)), title="Not available", severity="warning")
-    elif not any(still_active):  # known to be over: no need to ask the store
+    if not any(still_active):  # known to be over: no need to ask the store
         _nothing_to_do(app, action, names)
     elif action in ("pause", "play"):
         _run(app, action, pks, names, done)
@@ -71,7 +68,7 @@ def _run(app: ProvtopApp, action: ControlAction, pks: list[int], names: list[str
         app.call_from_thread(app.notify, f"{DOING[action]} {describe(names)}…", title=title)
     try:
         reply = app.control.control(action, pks)
-    except (ProvtopError, NotAvailable) as exc:
+    except ProvtopError as exc:
         app.call_from_thread(app.notify, str(exc), title=f"{title} failed", severity="error", timeout=10)
         return
     severity = "information" if reply.complete else "warning"
