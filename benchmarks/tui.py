@@ -343,6 +343,7 @@ def main() -> None:
         home = work / "home"
         home.mkdir()
         os.environ["PROVTOP_HOME"] = str(home)
+        from provtop.backend import event_loop
         from provtop.backend.service import Service
 
         sshd = None
@@ -359,7 +360,7 @@ def main() -> None:
             processes = seed(service, args.workflows, args.children)
             seeded = time.perf_counter() - begin
             try:
-                result = asyncio.run(measure(service, args, ssh))
+                result = event_loop.run(measure(service, args, ssh))  # the loop `provtop` runs on
             finally:
                 service.close()
         finally:
