@@ -263,6 +263,8 @@ class Killer:
             if fresh.is_terminated:
                 finish_request(session, target.request_id, "done", f"already {fresh.process_state}: nothing to kill")
                 return
+            if jobs:  # each was cancelled above: none is left in the scheduler
+                fresh.set_attribute_many({"scheduler_state": JobState.DONE.value})
             mark_killed(session, fresh, killed_status(target.origin))
             Log(fresh, "REPORT", message, loggername="provtop.engine.kill").store()
             finish_request(session, target.request_id, "done", message)

@@ -34,6 +34,7 @@ async def test_cli_kill_without_engine_says_which_job_was_cancelled(store: Store
     assert f"Process<{node.pk}>: killed; remote job {job_id} on 'localhost' cancelled" in output
     assert load_node(node.pk, store).process_state.value == "killed"
     assert load_node(node.pk, store).get_attribute("process_status") == "Killed through `provtop process kill`"
+    assert load_node(node.pk, store).get_attribute("scheduler_state") == "done"  # not the last poll's "running"
     code, output = await asyncio.to_thread(invoke, "process", "kill", str(node.pk))
     assert code == 1 and output.strip() == f"Error: Process<{node.pk}> already killed: nothing to kill"
 
