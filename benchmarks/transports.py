@@ -291,6 +291,7 @@ async def bench_pipeline(
     figures: dict[str, float | str] = {"pipeline": name, "load": os.getloadavg()[0]}
     async with transport_for("ssh_async", sshd.settings()) as transport:
         transport.pipeline = pipeline  # type: ignore[attr-defined]
+        transport.stream_big_files = False  # type: ignore[attr-defined]  # SFTP shapes are compared here
         for direction, move in (("put", transport.put), ("get", transport.get)):
             target = str(fresh(work / f"pipeline-{direction}.bin"))
             lag = LoopLag().start()

@@ -54,27 +54,34 @@ async def upload(
     chunk = max(block, pipeline.disk_chunk // block * block)
     async with LocalFile.open(local, os.O_RDONLY) as source:
         info = await source.stat()
-        size = info.st_size
         async with sftp.open(remote, "wb", block_size=0) as target:
             writes = Requests(pipeline.requests, lambda written: transfer.advance(written))
-            # reads run ahead of the writes by up to `disk_depth` chunks, in the disk thread
-            ahead: deque[tuple[int, asyncio.Future[bytes]]] = deque()
-            next_read = 0
+            offset = 0
             try:
-                while ahead or next_read < size:
-                    while next_read < size and len(ahead) < pipeline.disk_depth:
-                        ahead.append((next_read, source.read(min(chunk, size - next_read), next_read)))
-                        next_read += chunk
-                    offset, reading = ahead.popleft()
-                    data = memoryview(await reading)
-                    for start in range(0, len(data), block):
-                        piece = data[start : start + block]
-                        await writes.start(_write(target, piece, offset + start))
+                async for data in read_ahead(source, info.st_size, chunk, pipeline.disk_depth):
+                    view = memoryview(data)
+                    for start in range(0, len(view), block):
+                        await writes.start(_write(target, view[start : start + block], offset + start))
+                    offset += len(view)
                 await writes.finish()
             finally:
                 await writes.cancel()
-                _abandon(reading for _, reading in ahead)
-    await sftp.setstat(remote, _local_mode_and_times(info))
+    await sftp.setstat(remote, local_mode_and_times(info))
+
+
+async def read_ahead(source: LocalFile, size: int, chunk: int, depth: int) -> AsyncIterator[bytes]:
+    """The first `size` bytes of `source` in `chunk`s, read by its disk thread up to `depth` chunks
+    ahead of the consumer."""
+    ahead: deque[asyncio.Future[bytes]] = deque()
+    next_read = 0
+    try:
+        while ahead or next_read < size:
+            while next_read < size and len(ahead) < depth:
+                ahead.append(source.read(min(chunk, size - next_read), next_read))
+                next_read += chunk
+            yield await ahead.popleft()
+    finally:
+        _abandon(ahead)
 
 
 async def download(
@@ -102,7 +109,7 @@ async def download(
             finally:
                 await reads.cancel()
                 behind.cancel()
-            await target.preserve(_preserved(attrs))
+            await target.preserve(preserved(attrs))
 
 
 class Requests:
@@ -161,6 +168,8 @@ class WriteBehind:
         self._blocks: list[bytes] = []
         self._size = 0
         self._writes: deque[asyncio.Future[None]] = deque()
+        self.end = 0
+        """Where the block added last ends: after a stream, how many bytes it brought."""
 
     async def add(self, offset: int, data: bytes) -> None:
         if self._blocks and offset != self._start + self._size:
@@ -169,8 +178,14 @@ class WriteBehind:
             self._start = offset
         self._blocks.append(data)
         self._size += len(data)
+        self.end = offset + len(data)
         if self._size >= self.chunk:
             await self._flush()
+
+    async def append(self, data: bytes) -> bool:
+        """Add a stream's next bytes, right after the last block; True, so that the stream goes on."""
+        await self.add(self.end, data)
+        return True
 
     async def finish(self) -> None:
         await self._flush()
@@ -227,7 +242,7 @@ class LocalFile:
         return self._run(_pwrite_all, self.fd, blocks, offset)
 
     def preserve(self, attrs: asyncssh.SFTPAttrs) -> asyncio.Future[None]:
-        """Take the mode and times of `attrs` (as `_preserved` leaves them)."""
+        """Take the mode and times of `attrs` (as `preserved` leaves them)."""
         return self._run(_set_mode_and_times, self.fd, attrs)
 
 
@@ -256,7 +271,7 @@ def _block_size(wanted: int, server_limit: int) -> int:
     return min(wanted, server_limit) if wanted > 0 else server_limit
 
 
-def _preserved(attrs: asyncssh.SFTPAttrs) -> asyncssh.SFTPAttrs:
+def preserved(attrs: asyncssh.SFTPAttrs) -> asyncssh.SFTPAttrs:
     """What `preserve=True` keeps in asyncssh: permission bits, access and modification times."""
     return asyncssh.SFTPAttrs(
         permissions=stat.S_IMODE(attrs.permissions) if attrs.permissions is not None else None,
@@ -267,7 +282,7 @@ def _preserved(attrs: asyncssh.SFTPAttrs) -> asyncssh.SFTPAttrs:
     )
 
 
-def _local_mode_and_times(info: os.stat_result) -> asyncssh.SFTPAttrs:
+def local_mode_and_times(info: os.stat_result) -> asyncssh.SFTPAttrs:
     atime, atime_ns = divmod(info.st_atime_ns, 1_000_000_000)
     mtime, mtime_ns = divmod(info.st_mtime_ns, 1_000_000_000)
     return asyncssh.SFTPAttrs(

@@ -1,5 +1,6 @@
-"""ssh_async's own loop for big files: any request and chunk shape gives the same bytes, mode and
-times; the local disk is touched only off the event loop; requests stay within their limit."""
+"""ssh_async's big files, through `cat` (the default) or its own SFTP loop with any request and chunk
+shape: the same bytes, mode and times; the local disk is touched only off the event loop; SFTP
+requests stay within their limit."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from .conftest import ssh_settings
 
 SIZE = BIG_FILE + 123_457  # not a multiple of any block or chunk below
 
-PIPELINES = {
+CAT = "cat"  # the default for big files: a stream through `cat` on the host, not SFTP
+PIPELINES: dict[str, Pipeline | str | None] = {
+    "through cat": CAT,
     "default": big_files.PIPELINE,
     "odd shapes": Pipeline(block=100_000, requests=3, disk_chunk=250_000, disk_depth=1),
     "one request": Pipeline(block=65_536, requests=1, disk_chunk=1 << 20, disk_depth=2),
@@ -32,7 +35,7 @@ PIPELINES = {
 
 
 @pytest.fixture(params=list(PIPELINES))
-def pipeline(request: pytest.FixtureRequest) -> Pipeline | None:
+def pipeline(request: pytest.FixtureRequest) -> Pipeline | str | None:
     return PIPELINES[request.param]
 
 
@@ -46,10 +49,12 @@ def source(tmp_path: Path) -> Path:
 
 
 async def test_a_big_file_goes_up_and_down_whole_with_its_mode_and_times(
-    sshd_server: SshServer, tmp_path: Path, source: Path, pipeline: Pipeline | None
+    sshd_server: SshServer, tmp_path: Path, source: Path, pipeline: Pipeline | str | None
 ) -> None:
     async with transport_for("ssh_async", ssh_settings(sshd_server)) as transport:
-        transport.pipeline = pipeline  # type: ignore[attr-defined]
+        if pipeline != CAT:
+            transport.stream_big_files = False  # type: ignore[attr-defined]
+            transport.pipeline = pipeline  # type: ignore[attr-defined]
         await transport.put(str(source), str(tmp_path / "up.bin"))
         await transport.get(str(tmp_path / "up.bin"), str(tmp_path / "down.bin"))
     for copy in (tmp_path / "up.bin", tmp_path / "down.bin"):
