@@ -73,7 +73,7 @@ def copy_file(source: str, destination: str, *, dereference: bool, progress: Pro
         shutil.copymode(source, partial)
         os.replace(partial, destination)
     except BaseException:
-        _unlink_quietly(partial)
+        unlink_quietly(partial)
         raise
 
 
@@ -103,7 +103,8 @@ def _copy_into(source: str, destination: str, dereference: bool, progress: Progr
                 copy_file(entry.path, target, dereference=dereference, progress=progress)
 
 
-def _unlink_quietly(path: str) -> None:
+def unlink_quietly(path: str) -> None:
+    """Remove `path` if it is there."""
     try:
         os.unlink(path)
     except FileNotFoundError:

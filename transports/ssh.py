@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import posixpath
 import shlex
@@ -29,8 +28,6 @@ from .models import DirEntry, ExecResult, FileStat
 from .paths import temp_sibling
 from .shell import quote_args
 from .ssh_base import BIG_FILE, SshTransportBase
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -238,30 +235,22 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
         await self.sftp_call(remote, download)
 
     async def _get_streamed(self, remote: str, local: str, transfer: Transfer, atomic: bool, size: int) -> bool:
-        """One attempt at `cat remote`; False if it failed or sent other than `size` bytes."""
+        """One attempt at `cat remote` (see `get_streamed`)."""
         partial = temp_sibling(local) if atomic else local
         command = quote_args(["cat", "--", remote])
-        try:
+
+        async def receive() -> tuple[bool, int]:
             async with self.shared.big_transfers:
                 result, received = await self.channel_call(
                     lambda t: _receive_file(t, command, partial, transfer.counter())
                 )
-            if result.ok and received == size:
-                mode = (await self.stat(remote)).permissions
-                await asyncio.to_thread(_finish_local, partial, mode, local if atomic else None)
-                return True
-            if result.ok:
-                logger.warning("cat %s on %s sent %d bytes, not %d; trying SFTP", remote, self.host, received, size)
-        except OSError as exc:  # writing the local file
-            await asyncio.to_thread(_unlink_quietly, partial)
-            raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
-        except TransportError as exc:
-            await asyncio.to_thread(_unlink_quietly, partial)
-            if isinstance(exc, ConnectionLost):
-                raise
-        await asyncio.to_thread(_unlink_quietly, partial)
-        return False
+            return result.ok, received
 
+        async def finish() -> None:
+            mode = (await self.stat(remote)).permissions
+            await asyncio.to_thread(_finish_local, partial, mode, local if atomic else None)
+
+        return await self.get_streamed(remote, local, partial, size, receive, finish)
 
 def _send_file(transport: paramiko.Transport, command: str, local: str, count: Callable[[int], None]) -> ExecResult:
     """Run `command` with the file `local` as its stdin (blocking: runs in a thread)."""
@@ -317,11 +306,6 @@ def _finish_local(partial: str, mode: int, final: str | None) -> None:
     os.chmod(partial, mode)
     if final is not None:
         os.replace(partial, final)
-
-
-def _unlink_quietly(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
 
 
 def _file_stat(attrs: paramiko.SFTPAttributes) -> FileStat:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import posixpath
 import shlex
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 
 import asyncssh
 
-from . import sftp_big_file
+from . import localfs, sftp_big_file
 from . import ssh_async_pool as pool
 from . import tree as trees
 from .errors import AlreadyExists, ConnectionLost, NotFound, PermissionDenied, TransportError, from_os_error
@@ -29,7 +28,6 @@ from .shell import quote_args
 from .ssh_base import BIG_FILE, SshTransportBase
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 Call = Callable[[asyncssh.SSHClientConnection, asyncssh.SFTPClient], Awaitable[T]]
 
 MAX_REQUESTS = 8
@@ -255,7 +253,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
                     await asyncio.to_thread(os.replace, partial, local)
             except BaseException:
                 if atomic:
-                    await asyncio.to_thread(_unlink_quietly, partial)
+                    await asyncio.to_thread(localfs.unlink_quietly, partial)
                 raise
 
         try:
@@ -290,11 +288,11 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
         return False
 
     async def _get_streamed(self, remote: str, local: str, transfer: Transfer, atomic: bool, size: int) -> bool:
-        """One attempt at `cat remote`, written behind by a thread; False if it failed or sent other
-        than `size` bytes (nothing is left behind)."""
+        """One attempt at `cat remote`, written behind by a thread (see `get_streamed`)."""
         partial = temp_sibling(local) if atomic else local
         pipeline = self.pipeline or sftp_big_file.PIPELINE
-        try:
+
+        async def receive() -> tuple[bool, int]:
             attrs = await self.call(remote, lambda _, sftp: sftp.stat(remote))
             async with sftp_big_file.LocalFile.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as target:
                 behind = sftp_big_file.WriteBehind(target, pipeline.disk_chunk, pipeline.disk_depth)
@@ -304,21 +302,13 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
                 finally:
                     behind.cancel()
                 await target.preserve(sftp_big_file.preserved(attrs))
-            if result is not None and result.ok and behind.end == size:
-                if atomic:
-                    await asyncio.to_thread(os.replace, partial, local)
-                return True
-            if result is not None and result.ok:
-                logger.warning("cat %s on %s sent %d bytes, not %d; trying SFTP", remote, self.host, behind.end, size)
-        except OSError as exc:  # writing the local file
-            await asyncio.to_thread(_unlink_quietly, partial)
-            raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
-        except TransportError as exc:
-            await asyncio.to_thread(_unlink_quietly, partial)
-            if isinstance(exc, ConnectionLost):
-                raise
-        await asyncio.to_thread(_unlink_quietly, partial)
-        return False
+            return result is not None and result.ok, behind.end
+
+        async def finish() -> None:
+            if atomic:
+                await asyncio.to_thread(os.replace, partial, local)
+
+        return await self.get_streamed(remote, local, partial, size, receive, finish)
 
     async def _copy_file(
         self,
@@ -386,10 +376,3 @@ async def _read_up_to(stream: asyncssh.SSHReader[bytes], size: int) -> bytes:
         return await stream.readexactly(size)
     except asyncio.IncompleteReadError as end:
         return end.partial
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

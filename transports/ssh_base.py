@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar, Generic, TypeVar
@@ -26,6 +27,7 @@ from .tree_mover import TreeMover
 
 T = TypeVar("T")
 S = TypeVar("S", bound=SharedConnection)
+logger = logging.getLogger(__name__)
 
 BIG_FILE = 4 << 20
 """Files of this many bytes or more take the SSH transports' fast path for one big file (each
@@ -110,6 +112,36 @@ class SshTransportBase(Transport, Generic[S]):
         """Run a command; None if it outlived `timeout` (it was signalled and its channel closed)."""
 
     # -- shared behaviour -----------------------------------------------------------------------
+
+    async def get_streamed(
+        self,
+        remote: str,
+        local: str,
+        partial: str,
+        size: int,
+        receive: Callable[[], Awaitable[tuple[bool, int]]],
+        finish: Callable[[], Awaitable[None]],
+    ) -> bool:
+        """One attempt at a big download through `cat`: `receive` writes `partial` (for `local`) and
+        says whether cat succeeded and how many bytes came; then `finish` gives the file its mode
+        and name. False, with `partial` gone, if cat failed or sent other than `size` bytes (a login
+        script may print); a lost connection raises ConnectionLost."""
+        try:
+            ok, received = await receive()
+            if ok and received == size:
+                await finish()
+                return True
+            if ok:
+                logger.warning("cat %s on %s sent %d bytes, not %d; trying SFTP", remote, self.host, received, size)
+        except OSError as exc:  # writing the local file
+            await asyncio.to_thread(localfs.unlink_quietly, partial)
+            raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
+        except TransportError as exc:
+            await asyncio.to_thread(localfs.unlink_quietly, partial)
+            if isinstance(exc, ConnectionLost):
+                raise
+        await asyncio.to_thread(localfs.unlink_quietly, partial)
+        return False
 
     async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run a restartable multi-step `attempt` again after each dropped connection."""
