@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from provtop.backend.demo import populate
 from provtop.backend.service import Service
 from provtop.backend.store.schema import ComputerRow, GroupRow, LogRow, NodeRow
 from provtop.tui.app import ProvtopApp
-from sqlalchemy import update
+from sqlalchemy import select, update
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -21,6 +22,7 @@ CREATED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 NOW = CREATED + timedelta(hours=3, minutes=5)
 WORKDIR = "/scratch/provtop"
 DEMO_WORKFLOWS = 12
+FIXED_UUID = 0xA << 124  # "a0000000-…": a uuid whose text never needs quoting
 
 
 def fixed_clock() -> datetime:
@@ -28,11 +30,16 @@ def fixed_clock() -> datetime:
 
 
 def freeze_times(service: Service) -> None:
-    """Every node, log record and group gets the same fixed time, so ages and log times never move."""
+    """Every node, log record and group gets the same fixed time, and every node and group a uuid
+    made from its pk, so ages, log times and what depends on a uuid's text (the quoting of a
+    dump's metadata, hence its sizes) never move."""
     with service.store.transaction() as session:
         session.execute(update(NodeRow).values(ctime=CREATED, mtime=CREATED))
         session.execute(update(LogRow).values(time=CREATED))
         session.execute(update(GroupRow).values(time=CREATED))
+        for table in (NodeRow, GroupRow):
+            for pk in session.scalars(select(table.id)).all():
+                session.execute(update(table).where(table.id == pk).values(uuid=str(uuid.UUID(int=FIXED_UUID + pk))))
 
 
 @pytest.fixture
