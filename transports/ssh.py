@@ -187,27 +187,19 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
         await self.sftp_call(remote, upload)
 
     async def _put_streamed(self, local: str, remote: str, transfer: Transfer, atomic: bool) -> bool:
-        """One attempt at `cat > partial`; False if the host refused it (nothing is left behind)."""
+        """One attempt at `cat > partial` (see `put_streamed`)."""
         partial = temp_sibling(remote) if atomic else remote
         command = f"cat > {shlex.quote(partial)}"
-        try:
+
+        async def send() -> bool:
             async with self.shared.big_transfers:
                 result = await self.channel_call(lambda t: _send_file(t, command, local, transfer.counter()))
-            if result.ok:
-                mode = statmod.S_IMODE((await asyncio.to_thread(os.stat, local)).st_mode)
-                await self.chmod(partial, mode)
-                if atomic:
-                    await self.rename(partial, remote)
-                return True
-        except ConnectionLost:
-            with contextlib.suppress(TransportError):
-                await self.remove(partial)
-            raise
-        except TransportError:
-            pass
-        with contextlib.suppress(TransportError):
-            await self.remove(partial)
-        return False
+            return result.ok
+
+        async def keep_mode() -> None:
+            await self.chmod(partial, statmod.S_IMODE((await asyncio.to_thread(os.stat, local)).st_mode))
+
+        return await self.put_streamed(remote, partial, send, keep_mode)
 
     async def get_file(self, remote: str, local: str, transfer: Transfer, *, atomic: bool, size: int) -> None:
         """Download one file, to a temporary name renamed at the end when `atomic`; retried on loss.

@@ -262,30 +262,21 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
             raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
 
     async def _put_streamed(self, local: str, remote: str, transfer: Transfer, atomic: bool) -> bool:
-        """One attempt at `cat > partial`, the local file read ahead by a thread; False if the host
-        refused it (nothing is left behind)."""
+        """One attempt at `cat > partial`, the local file read ahead by a thread (see `put_streamed`)."""
         partial = temp_sibling(remote) if atomic else remote
         pipeline = self.pipeline or sftp_big_file.PIPELINE
-        try:
+
+        async def send() -> bool:
             async with sftp_big_file.LocalFile.open(local, os.O_RDONLY) as source:
                 info = await source.stat()
                 chunks = sftp_big_file.read_ahead(source, info.st_size, pipeline.disk_chunk, pipeline.disk_depth)
-                result = await self.stream_in(f"cat > {shlex.quote(partial)}", chunks, transfer)
-            if result.ok:
-                attrs = sftp_big_file.local_mode_and_times(info)
-                await self.call(partial, lambda _, sftp: sftp.setstat(partial, attrs))
-                if atomic:
-                    await self.rename(partial, remote)
-                return True
-        except ConnectionLost:
-            with contextlib.suppress(TransportError):
-                await self.remove(partial)
-            raise
-        except (TransportError, OSError):  # SFTP tries again and names the problem precisely
-            pass
-        with contextlib.suppress(TransportError):
-            await self.remove(partial)
-        return False
+                return (await self.stream_in(f"cat > {shlex.quote(partial)}", chunks, transfer)).ok
+
+        async def keep_mode() -> None:  # and times, as the SFTP path does
+            attrs = sftp_big_file.local_mode_and_times(await asyncio.to_thread(os.stat, local))
+            await self.call(partial, lambda _, sftp: sftp.setstat(partial, attrs))
+
+        return await self.put_streamed(remote, partial, send, keep_mode)
 
     async def _get_streamed(self, remote: str, local: str, transfer: Transfer, atomic: bool, size: int) -> bool:
         """One attempt at `cat remote`, written behind by a thread (see `get_streamed`)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -112,6 +113,33 @@ class SshTransportBase(Transport, Generic[S]):
         """Run a command; None if it outlived `timeout` (it was signalled and its channel closed)."""
 
     # -- shared behaviour -----------------------------------------------------------------------
+
+    async def put_streamed(
+        self,
+        remote: str,
+        partial: str,
+        send: Callable[[], Awaitable[bool]],
+        keep_mode: Callable[[], Awaitable[None]],
+    ) -> bool:
+        """One attempt at a big upload through `cat > partial`: `send` streams the file and says
+        whether cat succeeded; then `keep_mode` gives `partial` the local file's mode, and it is
+        renamed to `remote` (unless it is `remote`). False, with `partial` gone, if the host refused
+        it (SFTP then tries, and names any problem precisely); a lost connection raises ConnectionLost."""
+        try:
+            if await send():
+                await keep_mode()
+                if partial != remote:
+                    await self.rename(partial, remote)
+                return True
+        except ConnectionLost:
+            with contextlib.suppress(TransportError):
+                await self.remove(partial)
+            raise
+        except (TransportError, OSError):
+            pass
+        with contextlib.suppress(TransportError):
+            await self.remove(partial)
+        return False
 
     async def get_streamed(
         self,
