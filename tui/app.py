@@ -88,7 +88,6 @@ class ProvtopApp(App[int]):
             self.set_interval(1.0, self._tick)
         self.set_timer(FREEZE_AFTER_SECONDS, gc.freeze)
 
-
     # -- the event stream ---------------------------------------------------------------------
 
     async def _follow_events(self) -> None:
