@@ -154,9 +154,20 @@ def fresh(path: Path) -> Path:
     return path
 
 
+def p2_targets(work: Path) -> tuple[Path, Path]:
+    """Where P2 and the two scp it is compared with write, emptied first.
+
+    All of them write to the same two names, so each writes into the page cache the one before
+    it freed. On this kind of VM, writing into pages not touched lately costs several times the
+    CPU (`dd` of 1 GiB into a new file: 1.1 to 3.3 s of system time; after deleting a file of that
+    size: 0.7 s), so new names for one side only would bias the comparison by up to 2x.
+    """
+    return fresh(work / "p2-up.bin"), fresh(work / "p2-down.bin")
+
+
 def scp_parallel(sshd: Sshd, big: Path, work: Path, *options: str) -> float:
     """Seconds for two scp, one up and one down, run at the same time."""
-    up, down = fresh(work / "scp-up.bin"), fresh(work / "scp-down.bin")
+    up, down = p2_targets(work)
     start = time.perf_counter()
     both = [
         subprocess.Popen([*sshd.scp_argv(), *options, str(big), sshd.remote(up)]),
@@ -249,13 +260,9 @@ async def bench_kind(kind: str, sshd: Sshd, big: Path, tree: Path, work: Path, d
         )
         # scp again right before P2: on a shared machine the load drifts within a run.
         figures["scp_parallel_s"] = await asyncio.to_thread(scp_parallel, sshd, big, work)
+        up, down = p2_targets(work)
         lag = LoopLag().start()
-        both = await atimed(
-            lambda: asyncio.gather(
-                transport.put(str(big), str(fresh(work / f"{kind}-p2-up.bin"))),
-                transport.get(str(big), str(fresh(work / f"{kind}-p2-down.bin"))),
-            )
-        )
+        both = await atimed(lambda: asyncio.gather(transport.put(str(big), str(up)), transport.get(str(big), str(down))))
         figures["p2_loop_lag_ms"], figures["p2_loop_lag_p99_ms"] = await lag.stop()
         figures["updown_parallel_s"] = both
         figures["tree_up_s"] = await atimed(lambda: transport.put(str(tree), str(fresh(work / f"{kind}-tree-up"))))
@@ -299,13 +306,9 @@ async def bench_pipeline(
             figures[f"{direction}_lag_ms"], figures[f"{direction}_lag_p99_ms"] = await lag.stop()
             figures[f"{direction}_MBps"] = size / seconds / 1e6
         scp = await asyncio.to_thread(scp_parallel, sshd, big, work)
+        up, down = p2_targets(work)
         lag = LoopLag().start()
-        both = await atimed(
-            lambda: asyncio.gather(
-                transport.put(str(big), str(fresh(work / "pipeline-p2-up.bin"))),
-                transport.get(str(big), str(fresh(work / "pipeline-p2-down.bin"))),
-            )
-        )
+        both = await atimed(lambda: asyncio.gather(transport.put(str(big), str(up)), transport.get(str(big), str(down))))
         figures["p2_lag_ms"], figures["p2_lag_p99_ms"] = await lag.stop()
         figures["p2_vs_scp"] = scp / both
     return figures

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -116,15 +116,56 @@ class Transfer:
 
     def counter(self) -> Callable[[int], None]:
         """For libraries that report bytes copied so far: a function advancing by the growth."""
-        seen = 0
+        return _growth_counter(self.advance)
 
-        def copied_so_far(copied: int) -> None:
-            nonlocal seen
-            if copied > seen:
-                self.advance(copied - seen)
-                seen = copied
+    def part(self) -> TransferPart:
+        """A file (or stream) of this transfer that may have to start over."""
+        return TransferPart(self)
 
-        return copied_so_far
+
+class Progress(Protocol):
+    """Where moving bytes are reported: a whole `Transfer`, or one `TransferPart` of it."""
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def counter(self) -> Callable[[int], None]: ...
+
+
+class TransferPart:
+    """One file or stream of a transfer, which a lost connection may make start over.
+
+    `restart` takes back from the transfer's progress what the failed attempt counted, so a
+    retried file counts once and progress never passes 100 %; the meter's totals and rates keep
+    those bytes, since they did cross the wire. Attempts follow one another, never overlap.
+    """
+
+    def __init__(self, transfer: Transfer) -> None:
+        self.transfer = transfer
+        self.done = 0
+
+    def advance(self, nbytes: int) -> None:
+        self.done += nbytes
+        self.transfer.advance(nbytes)
+
+    def counter(self) -> Callable[[int], None]:
+        return _growth_counter(self.advance)
+
+    def restart(self) -> None:
+        if self.done:
+            self.transfer._meter._take_back(self.transfer, self.done)
+            self.done = 0
+
+
+def _growth_counter(advance: Callable[[int], None]) -> Callable[[int], None]:
+    seen = 0
+
+    def copied_so_far(copied: int) -> None:
+        nonlocal seen
+        if copied > seen:
+            advance(copied - seen)
+            seen = copied
+
+    return copied_so_far
 
 
 class _Window:
@@ -211,6 +252,11 @@ class TransferMeter:
                 window = self._windows[transfer.key] = _Window(self.window, now)
             window.add(now, nbytes)
             transfer.done += nbytes
+        self._changed()
+
+    def _take_back(self, transfer: Transfer, nbytes: int) -> None:
+        with self._lock:
+            transfer.done -= nbytes
         self._changed()
 
     def _end(self, transfer: Transfer, state: Literal["done", "failed"]) -> None:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import asyncssh
 
 from .errors import TransportError
-from .meter import Transfer
+from .meter import Progress
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ quarter as often as 1 MiB ones (those took about 5% of the loop's time in P2), n
 
 
 async def upload(
-    sftp: asyncssh.SFTPClient, local: str, remote: str, transfer: Transfer, pipeline: Pipeline = PIPELINE
+    sftp: asyncssh.SFTPClient, local: str, remote: str, transfer: Progress, pipeline: Pipeline = PIPELINE
 ) -> None:
     """Copy `local` to `remote` (created or truncated), then give it the local file's mode and
     times. Raises OSError (TransportError if it shrinks meanwhile) about the local file,
@@ -85,7 +85,7 @@ async def read_ahead(source: LocalFile, size: int, chunk: int, depth: int) -> As
 
 
 async def download(
-    sftp: asyncssh.SFTPClient, remote: str, local: str, transfer: Transfer, pipeline: Pipeline = PIPELINE
+    sftp: asyncssh.SFTPClient, remote: str, local: str, transfer: Progress, pipeline: Pipeline = PIPELINE
 ) -> None:
     """Copy `remote` to `local` (created or truncated), then give it the remote file's mode and
     times. Raises OSError about the local file, asyncssh errors about the remote one."""

@@ -23,7 +23,7 @@ import paramiko
 from . import ssh_pool as pool
 from . import tree as trees
 from .errors import AlreadyExists, ConnectionLost, TransportError, from_os_error
-from .meter import Transfer
+from .meter import Progress, Transfer, TransferPart
 from .models import DirEntry, ExecResult, FileStat
 from .paths import temp_sibling
 from .shell import quote_args
@@ -124,7 +124,7 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
     async def _run_until(self, command: str, stdin: bytes | None, timeout: float | None) -> ExecResult | None:
         return await self.channel_call(lambda transport: _exec(transport, command, stdin, timeout))
 
-    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Transfer) -> ExecResult:
+    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Progress) -> ExecResult:
         async def attempt() -> ExecResult:
             async with self.shared.channels:
                 transport, _ = await self.shared.current()
@@ -141,7 +141,7 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
         return await self._with_reconnect(self.host, attempt, idempotent=False)
 
     async def stream_out(
-        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Transfer
+        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Progress
     ) -> ExecResult | None:
         async def attempt() -> ExecResult | None:
             async with self.shared.channels:
@@ -169,9 +169,11 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
         fails other than by a lost connection, SFTP tries, and reports the error precisely.
         """
         leftovers: list[str] = []  # partial files of attempts the connection dropped under
+        part = transfer.part()
 
         def upload(sftp: paramiko.SFTPClient) -> None:
-            count = transfer.counter()
+            part.restart()
+            count = part.counter()
             for old in leftovers:
                 with contextlib.suppress(OSError):
                     sftp.remove(old)
@@ -182,18 +184,19 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
             if atomic:
                 sftp.posix_rename(partial, remote)
 
-        if size >= BIG_FILE and await self.retrying(lambda: self._put_streamed(local, remote, transfer, atomic)):
+        if size >= BIG_FILE and await self.retrying(lambda: self._put_streamed(local, remote, part, atomic)):
             return
         await self.sftp_call(remote, upload)
 
-    async def _put_streamed(self, local: str, remote: str, transfer: Transfer, atomic: bool) -> bool:
+    async def _put_streamed(self, local: str, remote: str, part: TransferPart, atomic: bool) -> bool:
         """One attempt at `cat > partial` (see `put_streamed`)."""
         partial = temp_sibling(remote) if atomic else remote
         command = f"cat > {shlex.quote(partial)}"
 
         async def send() -> bool:
+            part.restart()
             async with self.shared.big_transfers:
-                result = await self.channel_call(lambda t: _send_file(t, command, local, transfer.counter()))
+                result = await self.channel_call(lambda t: _send_file(t, command, local, part.counter()))
             return result.ok
 
         async def keep_mode() -> None:
@@ -208,8 +211,11 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
         (a login script may print), SFTP moves it again.
         """
 
+        part = transfer.part()
+
         def download(sftp: paramiko.SFTPClient) -> None:
-            count = transfer.counter()
+            part.restart()
+            count = part.counter()
             partial = temp_sibling(local) if atomic else local
             try:
                 sftp.get(remote, partial, callback=lambda copied, _total: count(copied), prefetch=True)
@@ -222,19 +228,20 @@ class SshTransport(SshTransportBase[pool.SharedSshConnection]):
                         os.unlink(partial)
                 raise
 
-        if size >= BIG_FILE and await self.retrying(lambda: self._get_streamed(remote, local, transfer, atomic, size)):
+        if size >= BIG_FILE and await self.retrying(lambda: self._get_streamed(remote, local, part, atomic, size)):
             return
         await self.sftp_call(remote, download)
 
-    async def _get_streamed(self, remote: str, local: str, transfer: Transfer, atomic: bool, size: int) -> bool:
+    async def _get_streamed(self, remote: str, local: str, part: TransferPart, atomic: bool, size: int) -> bool:
         """One attempt at `cat remote` (see `get_streamed`)."""
         partial = temp_sibling(local) if atomic else local
         command = quote_args(["cat", "--", remote])
 
         async def receive() -> tuple[bool, int]:
+            part.restart()
             async with self.shared.big_transfers:
                 result, received = await self.channel_call(
-                    lambda t: _receive_file(t, command, partial, transfer.counter())
+                    lambda t: _receive_file(t, command, partial, part.counter())
                 )
             return result.ok, received
 

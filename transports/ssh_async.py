@@ -21,7 +21,7 @@ from . import localfs, sftp_big_file
 from . import ssh_async_pool as pool
 from . import tree as trees
 from .errors import AlreadyExists, ConnectionLost, NotFound, PermissionDenied, TransportError, from_os_error
-from .meter import Transfer
+from .meter import Progress, Transfer, TransferPart
 from .models import DirEntry, ExecResult, FileStat
 from .paths import temp_sibling
 from .shell import quote_args
@@ -172,7 +172,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
 
         return await self.call(self.host, run, idempotent=False)
 
-    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Transfer) -> ExecResult:
+    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Progress) -> ExecResult:
         async def run(conn: asyncssh.SSHClientConnection, _: asyncssh.SFTPClient) -> ExecResult:
             async with self.shared.channels:
                 process = await conn.create_process(command, encoding=None)
@@ -190,7 +190,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
         return await self.call(self.host, run, idempotent=False)
 
     async def stream_out(
-        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Transfer
+        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Progress
     ) -> ExecResult | None:
         async def run(conn: asyncssh.SSHClientConnection, _: asyncssh.SFTPClient) -> ExecResult | None:
             async with self.shared.channels:
@@ -216,20 +216,22 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
         that CPU is what bounds a transfer. If the stream fails other than by a lost connection,
         SFTP tries (`_copy_file`), and reports the error precisely.
         """
+        part = transfer.part()
         if size >= BIG_FILE and self.stream_big_files:
-            if await self.retrying(lambda: self._put_streamed(local, remote, transfer, atomic)):
+            if await self.retrying(lambda: self._put_streamed(local, remote, part, atomic)):
                 return
 
         leftovers: list[str] = []  # partial files of attempts the connection dropped under
 
         async def upload(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+            part.restart()
             for old in leftovers:
                 with contextlib.suppress(asyncssh.SFTPError):
                     await sftp.remove(old)
             partial = temp_sibling(remote) if atomic else remote
             leftovers[:] = [partial]
             async with self.shared.transfers:
-                await self._copy_file(conn, sftp, local, partial, transfer, size=size, upload=True)
+                await self._copy_file(conn, sftp, local, partial, part, size=size, upload=True)
             if atomic:
                 await sftp.posix_rename(partial, remote)
 
@@ -240,15 +242,17 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
 
         A big file streams out of `cat`, as `put_file` explains; unless exactly `size` bytes came
         (a login script may print), SFTP moves it again."""
+        part = transfer.part()
         if size >= BIG_FILE and self.stream_big_files:
-            if await self.retrying(lambda: self._get_streamed(remote, local, transfer, atomic, size)):
+            if await self.retrying(lambda: self._get_streamed(remote, local, part, atomic, size)):
                 return
 
         async def download(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+            part.restart()
             partial = temp_sibling(local) if atomic else local
             try:
                 async with self.shared.transfers:
-                    await self._copy_file(conn, sftp, remote, partial, transfer, size=size, upload=False)
+                    await self._copy_file(conn, sftp, remote, partial, part, size=size, upload=False)
                 if atomic:
                     await asyncio.to_thread(os.replace, partial, local)
             except BaseException:
@@ -261,16 +265,17 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
         except OSError as exc:  # writing the local file
             raise TransportError(f"Could not write {local}: {exc.strerror or exc}", path=local) from None
 
-    async def _put_streamed(self, local: str, remote: str, transfer: Transfer, atomic: bool) -> bool:
+    async def _put_streamed(self, local: str, remote: str, part: TransferPart, atomic: bool) -> bool:
         """One attempt at `cat > partial`, the local file read ahead by a thread (see `put_streamed`)."""
         partial = temp_sibling(remote) if atomic else remote
         pipeline = self.pipeline or sftp_big_file.PIPELINE
 
         async def send() -> bool:
+            part.restart()
             async with sftp_big_file.LocalFile.open(local, os.O_RDONLY) as source:
                 info = await source.stat()
                 chunks = sftp_big_file.read_ahead(source, info.st_size, pipeline.disk_chunk, pipeline.disk_depth)
-                return (await self.stream_in(f"cat > {shlex.quote(partial)}", chunks, transfer)).ok
+                return (await self.stream_in(f"cat > {shlex.quote(partial)}", chunks, part)).ok
 
         async def keep_mode() -> None:  # and times, as the SFTP path does
             attrs = sftp_big_file.local_mode_and_times(await asyncio.to_thread(os.stat, local))
@@ -278,17 +283,18 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
 
         return await self.put_streamed(remote, partial, send, keep_mode)
 
-    async def _get_streamed(self, remote: str, local: str, transfer: Transfer, atomic: bool, size: int) -> bool:
+    async def _get_streamed(self, remote: str, local: str, part: TransferPart, atomic: bool, size: int) -> bool:
         """One attempt at `cat remote`, written behind by a thread (see `get_streamed`)."""
         partial = temp_sibling(local) if atomic else local
         pipeline = self.pipeline or sftp_big_file.PIPELINE
 
         async def receive() -> tuple[bool, int]:
+            part.restart()
             attrs = await self.call(remote, lambda _, sftp: sftp.stat(remote))
             async with sftp_big_file.LocalFile.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as target:
                 behind = sftp_big_file.WriteBehind(target, pipeline.disk_chunk, pipeline.disk_depth)
                 try:
-                    result = await self.stream_out(quote_args(["cat", "--", remote]), behind.append, transfer)
+                    result = await self.stream_out(quote_args(["cat", "--", remote]), behind.append, part)
                     await behind.finish()
                 finally:
                     behind.cancel()
@@ -307,7 +313,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
         sftp: asyncssh.SFTPClient,
         source: str,
         target: str,
-        transfer: Transfer,
+        transfer: Progress,
         *,
         size: int,
         upload: bool,
@@ -326,7 +332,7 @@ class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
                 await move(own, source, target, transfer, self.pipeline)
 
 
-def _copy_options(transfer: Transfer) -> dict[str, Any]:
+def _copy_options(transfer: Progress) -> dict[str, Any]:
     """What every file transfer passes to asyncssh's put and get."""
     return {
         "preserve": True,
@@ -336,7 +342,7 @@ def _copy_options(transfer: Transfer) -> dict[str, Any]:
     }
 
 
-def _handler(transfer: Transfer) -> Callable[[bytes, bytes, int, int], None]:
+def _handler(transfer: Progress) -> Callable[[bytes, bytes, int, int], None]:
     """An asyncssh progress handler feeding the meter."""
     count = transfer.counter()
     return lambda _source, _target, copied, _total: count(copied)

@@ -18,7 +18,7 @@ from . import localfs
 from . import tree as trees
 from .base import Transport
 from .errors import ConnectionLost, NotFound, TransportError, TransportTimeout
-from .meter import Transfer, TransferMeter
+from .meter import Progress, Transfer, TransferMeter
 from .models import ExecResult
 from .paths import temp_sibling
 from .pooling import ConnectionRegistry, SharedConnection
@@ -98,12 +98,12 @@ class SshTransportBase(Transport, Generic[S]):
         """Download one file of `size` bytes (as stat saw it), the same way."""
 
     @abc.abstractmethod
-    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Transfer) -> ExecResult:
+    async def stream_in(self, command: str, chunks: AsyncIterator[bytes], transfer: Progress) -> ExecResult:
         """Run `command` with `chunks` as its stdin; ConnectionLost (after reconnecting) if cut."""
 
     @abc.abstractmethod
     async def stream_out(
-        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Transfer
+        self, command: str, consume: Callable[[bytes], Awaitable[bool]], transfer: Progress
     ) -> ExecResult | None:
         """Run `command`, handing its stdout to `consume` chunk by chunk; None if `consume`
         returned False and the command was stopped."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import localfs
 from . import tree as trees
 from .errors import AlreadyExists, CommandFailed, TransportError
-from .meter import Transfer
+from .meter import Transfer, TransferPart
 from .paths import temp_sibling
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ class TreeMover:
         new = not await self.transport.exists(remote)
         if new and plan.use_tar(self.transport.tree_mode):
             transfer.set_total(plan.tar_size)
-            await self.transport.retrying(lambda: self._put_tar(local, remote, dereference, transfer))
+            part = transfer.part()
+            await self.transport.retrying(lambda: self._put_tar(local, remote, dereference, part))
             return
         transfer.set_total(plan.size)
         root = temp_sibling(remote, kind="tree") if new else remote
@@ -68,7 +69,8 @@ class TreeMover:
         new = not await asyncio.to_thread(os.path.lexists, local)
         if new and plan.use_tar(self.transport.tree_mode):
             transfer.set_total(plan.tar_size)
-            await self.transport.retrying(lambda: self._get_tar(remote, local, dereference, transfer))
+            part = transfer.part()
+            await self.transport.retrying(lambda: self._get_tar(remote, local, dereference, part))
             return
         transfer.set_total(plan.size)
         root = temp_sibling(local, kind="tree") if new else local
@@ -91,8 +93,9 @@ class TreeMover:
                 await asyncio.to_thread(shutil.rmtree, root, True)
             raise
 
-    async def _put_tar(self, local: str, remote: str, dereference: bool, transfer: Transfer) -> None:
+    async def _put_tar(self, local: str, remote: str, dereference: bool, part: TransferPart) -> None:
         """One attempt: local `tar c` piped into remote `tar x` in a staging directory."""
+        part.restart()
         staging = temp_sibling(remote, kind="tree")
         await self.transport.mkdir(staging)
         packer = await asyncio.create_subprocess_exec(
@@ -103,7 +106,7 @@ class TreeMover:
         assert packer.stdout is not None and packer.stderr is not None
         try:
             result = await self.transport.stream_in(
-                trees.tar_extract_command(staging), _chunks(packer.stdout), transfer
+                trees.tar_extract_command(staging), _chunks(packer.stdout), part
             )
             packer_errors = (await packer.stderr.read()).decode(errors="replace")
             if await packer.wait() != 0:
@@ -120,15 +123,16 @@ class TreeMover:
             await self._discard_remote(staging)
             raise
 
-    async def _get_tar(self, remote: str, local: str, dereference: bool, transfer: Transfer) -> None:
+    async def _get_tar(self, remote: str, local: str, dereference: bool, part: TransferPart) -> None:
         """One attempt: remote `tar c` streamed into a local, checked unpacking in a thread."""
+        part.restart()
         staging = temp_sibling(local, kind="tree")
         await asyncio.to_thread(os.mkdir, staging)
         pipe = ChunkPipe()
         unpacking = asyncio.ensure_future(asyncio.to_thread(_unpack, pipe, staging))
         try:
             command = trees.tar_create_command(remote, dereference=dereference)
-            result = await self.transport.stream_out(command, pipe.put, transfer)
+            result = await self.transport.stream_out(command, pipe.put, part)
             await pipe.put(None)
             await unpacking
             if result is not None and not result.ok:  # None: the archive ended, tar was stopped

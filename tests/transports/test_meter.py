@@ -50,6 +50,18 @@ def test_active_transfers_show_size_and_progress_until_they_end() -> None:
     assert meter.active() == []
 
 
+def test_a_restarted_part_counts_once_in_progress_but_fully_in_totals() -> None:
+    meter = TransferMeter()
+    with meter.track("hpc", "put", "/tree", total=300) as transfer:
+        first, second = transfer.part(), transfer.part()
+        first.advance(100)
+        second.advance(80)  # cut off here, then tried again from the start
+        second.restart()
+        second.counter()(200)
+        assert transfer.progress.done == 300
+    assert meter.total() == 380
+
+
 def test_a_transfer_that_raises_is_marked_failed() -> None:
     meter = TransferMeter()
     with pytest.raises(RuntimeError), meter.track("hpc", "put", "/x") as transfer:

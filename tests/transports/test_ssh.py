@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from provtop.transports import HostKeyError, PermissionDenied, Transport, transport_for
 from provtop.transports.host_keys import trust_host_key
-from provtop.transports.meter import MeterEvent, TransferMeter
+from provtop.transports.meter import MeterEvent, TransferMeter, TransferProgress
 from provtop.transports.ssh_async_pool import scan_host_key
 from provtop.transports.ssh_settings import resolve_ssh_settings
 
@@ -171,8 +171,13 @@ async def test_a_transfer_cut_off_midway_is_retried_with_identical_content(
 ) -> None:
     meter = TransferMeter()
     cut = asyncio.Event()
+    finished: list[TransferProgress] = []
+    ended = asyncio.Event()
 
     def cut_when_halfway(event: MeterEvent) -> None:
+        finished.extend(event.finished)
+        if event.finished:
+            ended.set()
         if not cut.is_set() and any(t.done > BIG // 4 for t in event.active):
             cut.set()
             kill_server_side(sshd_server.port, client_port)
@@ -186,8 +191,12 @@ async def test_a_transfer_cut_off_midway_is_retried_with_identical_content(
         else:
             await transport.get(str(big_file[0]), str(tmp_path / "copy.bin"))
         reconnected = transport.shared.generation > generation  # type: ignore[attr-defined]
+        await asyncio.wait_for(ended.wait(), 5)  # events are coalesced: the last may come later
     assert cut.is_set() and reconnected
     assert sha256(tmp_path / "copy.bin") == big_file[1]
+    # progress counts the file once; the totals also count what the cut-off attempt moved
+    assert [(p.done, p.state) for p in finished] == [(BIG, "done")]
+    assert meter.total() > BIG
     assert [p.name for p in tmp_path.iterdir() if ".provtop-" in p.name] == []
 
 
