@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from .. import event_loop
 from ..entities import ProcessNode, load_node
-from ..store.schema import ProcessControlRow, RemoteJobRow
+from ..store.schema import NodeRow, ProcessControlRow, RemoteJobRow
 from ..store.store import Store
 from .backoff import RetryPolicy
 from .control import request as write_request
 from .killing import (
+    ACTIVE,
     Killer,
     KillTarget,
     RemoteJob,
@@ -88,6 +89,13 @@ def _plan(store: Store, session: Session, action: Action, roots: Sequence[int], 
     return _Plan(targets, mine)
 
 
+def _close_for_ended(session: Session, ended: list[tuple[int, str]]) -> None:
+    """Close the pending requests of processes that ended on their own before their engine read
+    them: nothing is left to do, and no engine will ever answer them."""
+    for request_id, state in ended:
+        finish_request(session, request_id, "done", f"already {state}")
+
+
 class ClientControl:
     """One client's kill, pause or play of some processes (and everything they called)."""
 
@@ -135,6 +143,9 @@ class ClientControl:
                     await io.write(lambda s: renew(s, self.owner, CLIENT_LEASE_SECONDS))
                 if work is not None and work.done():
                     work.result()
+                ended = await io.read(lambda: self._ended(ids))
+                if ended:
+                    await io.write(lambda s, ended=ended: _close_for_ended(s, ended))
                 pending = await io.read(lambda: self._pending(ids))
                 if not pending or time.monotonic() >= deadline:
                     return
@@ -159,6 +170,17 @@ class ClientControl:
         pending = self._pending([t.request_id for t in candidates])
         return [t for t in candidates if t.request_id in pending and not owned_by_live_engine(session, t.pk)
                 and take_over(session, t.pk, self.owner, CLIENT_LEASE_SECONDS)]
+
+    def _ended(self, ids: list[int]) -> list[tuple[int, str]]:
+        """(request, process state) of the pending requests whose process is no longer active."""
+        with self.store.reading() as session:
+            rows = session.execute(
+                select(ProcessControlRow.id, NodeRow.process_state)
+                .join(NodeRow, NodeRow.id == ProcessControlRow.node_id)
+                .where(ProcessControlRow.id.in_(ids), ProcessControlRow.status == "pending",
+                       NodeRow.process_state.not_in(ACTIVE))
+            )
+            return [(request_id, str(state)) for request_id, state in rows]
 
     def _pending(self, ids: list[int]) -> set[int]:
         with self.store.reading() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,18 @@ async def test_kill_with_timeout_zero_returns_at_once_saying_kill_requested(
         assert result.message.startswith("kill requested for Process<")
         done = await asyncio.wait_for(engine.wait_terminated(job.pk), 30)
     assert done.process_state.value == "killed"
+
+
+async def test_a_kill_of_a_process_that_ends_before_its_engine_reads_it_returns_when_it_ends(
+        store: Store, localhost: Computer, service: Service) -> None:
+    # The engine reads control requests once an hour here, so the job ends first.
+    async with Engine(store, claim_interval=0.2, control_interval=3600) as engine:
+        job = await engine.submit(ShellJob, command="sleep 1", metadata={"computer": "localhost"})
+        started = time.monotonic()
+        result = await asyncio.to_thread(service.kill_processes, [job.pk], timeout=120)
+        waited = time.monotonic() - started
+    assert [(o.status, o.message) for o in result.outcomes] == [("done", "already finished")], result.message
+    assert waited < 60  # not the whole timeout: the request is closed once the process ends
 
 
 def test_bad_input_gives_one_line_errors(store: Store, localhost: Computer, service: Service) -> None:
