@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 ACTIONS = ("pause", "play", "kill")
+PAUSE_REQUESTED_STATUS = "Paused through a pause request"
 
 
 def request(store: Store, node_id: int, action: str, options: dict[str, Any] | None = None) -> int:
@@ -96,7 +97,7 @@ class ControlRequests:
         for request_id, pk, action, _ in requests:
             if action == "pause":
                 self._pause.add(pk)
-                finished.append((request_id, "done", "pause requested: the process pauses at its next step"))
+                finished.append((request_id, "done", await self._pause_now_if_waiting(pk)))
             elif action == "play":
                 self._pause.discard(pk)
                 if pk in self._play:
@@ -113,8 +114,20 @@ class ControlRequests:
                         await self.engine.fenced_write(pk, lambda session, pk=pk: _unpause(pk, self.engine.store))
                     finished.append((request_id, "done", "played"))
         if finished:
+
             def write(session: Session) -> None:
                 for request_id, status, message in finished:
                     _finish(session, request_id, status, message)
 
             await self.engine.io.write(write)
+
+    async def _pause_now_if_waiting(self, pk: int) -> str:
+        """A waiting process (on called processes or a scheduler job) reaches its pause point only
+        when what it waits for is over, and a paused child may make that never: it shows as paused
+        at once, and stays where it is until played."""
+        runner = self.engine.running.get(pk)
+        if runner is None or not runner.is_waiting():
+            return "pause requested: the process pauses at its next step"
+        if not runner.node.get_attribute("paused"):
+            await runner.save(attributes={"paused": True, "process_status": PAUSE_REQUESTED_STATUS})
+        return "paused"

@@ -19,6 +19,7 @@ from ..processes.spec import ExitCode
 from . import checkpoints, leases
 from .backoff import with_backoff
 from .checkpoints import Checkpoint
+from .control import PAUSE_REQUESTED_STATUS
 from .errors import LeaseLost, TransportTaskFailed
 from .events import ProcessEvent
 
@@ -48,6 +49,10 @@ class ProcessRunner:
 
     async def run_process(self) -> None:
         raise NotImplementedError
+
+    def is_waiting(self) -> bool:
+        """Whether it waits on something outside it (a scheduler job), not on its own step."""
+        return self.node.process_state is ProcessState.WAITING
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -116,7 +121,7 @@ class ProcessRunner:
         """Between steps: honour a pause request (the process keeps its place)."""
         if self.engine.control.pause_requested(self.pk) or self.node.get_attribute("paused"):
             await self.pause(self.node.get_attribute("process_status") if self.node.get_attribute("paused")
-                             else "Paused through a pause request")
+                             else PAUSE_REQUESTED_STATUS)
 
     async def transport_step(self, task: str, step: Callable[[], Any]) -> Any:
         """Run a transport step with backoff; when every attempt fails, pause and retry after play."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict, deque
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,11 @@ from ..processes.launch import (
 )
 from ..processes.spec import ProcessInputs, flatten_inputs
 from ..processes.workflow import ChildResult, WorkflowContext, WorkflowFunction, outputs_of_result
+from .checkpoints import Checkpoint
 from .runner import ProcessRunner
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 CALL_LINKS = (LinkType.CALL_CALC, LinkType.CALL_WORK)
 
@@ -43,6 +47,13 @@ def outputs_of(node: ProcessNode) -> dict[str, Data]:
 class WorkflowRunner(ProcessRunner):
     node: WorkChainNode
 
+    def __init__(self, engine: Engine, node: ProcessNode, checkpoint: Checkpoint) -> None:
+        super().__init__(engine, node, checkpoint)
+        self.waiting: set[int] = set()  # the children it awaits
+
+    def is_waiting(self) -> bool:
+        return bool(self.waiting) or super().is_waiting()
+
     async def run_process(self) -> None:
         function = resolve_process(self.node.process_type or "")
         if not isinstance(function, WorkflowFunction):
@@ -54,7 +65,6 @@ class WorkflowRunner(ProcessRunner):
         ctx = WorkflowContext(self.node, inputs, self)
         if not self.node.get_attribute("paused"):
             await self.set_status(None, ProcessState.RUNNING)
-        self.waiting: set[int] = set()
         self._status_task: asyncio.Task[None] | None = None
         token = ctx.bind()
         try:
@@ -131,6 +141,8 @@ class WorkflowRunner(ProcessRunner):
 
     async def _write_waiting_status(self) -> None:
         await asyncio.sleep(0)
+        if self.node.get_attribute("paused"):
+            return  # the status says why it is paused until it is played
         pks = sorted(self.waiting)
         shown = ", ".join(map(str, pks[:5])) + (", ..." if len(pks) > 5 else "")
         await self.set_status(f"Waiting for {len(pks)} child process(es): {shown}" if pks else None)

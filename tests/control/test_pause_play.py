@@ -50,6 +50,9 @@ async def test_pause_and_play_through_a_running_engine(store: Store, engine: Eng
             break
         await asyncio.sleep(0.1)
     assert all(load_node(c.pk, store).get_attribute("paused") for c in children)
+    # the workflow waits on its children, so it is shown paused at once, not "waiting"
+    assert load_node(workflow.pk, store).get_attribute("paused")
+    assert load_node(workflow.pk, store).get_attribute("process_status") == "Paused through a pause request"
 
     played = await asyncio.to_thread(service.play_processes, [workflow.pk], timeout=10)
     assert not played.pending, played.message
