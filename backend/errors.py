@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class ProvtopError(Exception):
     """Base of every error a user can act on; the CLI prints it as one line."""
 
     exit_code = 1
+
+    def explain(self, controls: Mapping[str, str]) -> str:
+        """The message for a front end other than the CLI: where its remedy names an option, the
+        front end's own words for it (`controls`: option name -> what to do there)."""
+        return str(self)
 
 
 class ConfigError(ProvtopError):

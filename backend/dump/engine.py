@@ -89,9 +89,7 @@ def open_target(store: Store, root: Path, kind: DumpKind, target: str, options: 
         recovered = (root / JOURNAL_FILE).exists()
     old = None if options.overwrite else load_state(root)
     if old is not None and (old.kind != kind or old.target != target):
-        raise DumpStateError(
-            f"{root} holds the dump of {old.kind} '{old.target}'; choose another --path, or --overwrite to replace it"
-        )
+        raise DumpStateError(f"{root} holds the dump of {old.kind} '{old.target}'", "{path}, or {overwrite} to replace it")
     # The digest is compared with the log's, and recorded in the new log: a dry run with no log needs neither.
     digest = database_digest(store) if old is not None or not options.dry_run else ""
     return Target(root, old, recovered, digest)
@@ -132,7 +130,7 @@ def _check_sealed(graph: GraphSnapshot, layout: Layout, options: ProcessDumpOpti
     for slot in layout.slots:
         if not graph.processes[slot.pk].sealed:
             raise UnsealedProcessError(
-                f"process {slot.pk} is not sealed (still running?); wait for it to finish or pass --dump-unsealed"
+                f"process {slot.pk} is not sealed (still running?)", "wait for it to finish, or {dump_unsealed}"
             )
 
 

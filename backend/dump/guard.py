@@ -121,13 +121,12 @@ def check_target(root: Path) -> None:
     if not root.exists() and not root.is_symlink():
         return
     if not root.is_dir():
-        raise UnsafeTargetError(f"{root} exists and is not a directory; choose another --path")
+        raise UnsafeTargetError(f"{root} exists and is not a directory", "{path}")
     if (root / SAFEGUARD_FILE).is_file():
         return
     if any(True for _ in root.iterdir()):
         raise UnsafeTargetError(
-            f"{root} exists, is not empty and was not made by a provtop dump (no {SAFEGUARD_FILE}); "
-            "choose another --path"
+            f"{root} exists, is not empty and was not made by a provtop dump (no {SAFEGUARD_FILE})", "{path}"
         )
 
 

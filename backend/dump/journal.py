@@ -75,9 +75,7 @@ def recover(root: Path, state: DumpState | None) -> bool:
     except FileNotFoundError:
         return False
     except (OSError, PydanticValidationError):
-        raise DumpStateError(
-            f"the journal {path} of an interrupted dump is unreadable; rerun with --overwrite"
-        ) from None
+        raise DumpStateError(f"the journal {path} of an interrupted dump is unreadable", "{overwrite}") from None
     if journal.clear:
         clear_root(root)
     else:

@@ -86,10 +86,10 @@ def load_state(root: Path) -> DumpState | None:
         state = DumpState.model_validate_json(raw)
     except PydanticValidationError:
         raise DumpStateError(
-            f"the dump log {path} is unreadable or from another provtop; rerun with --overwrite to dump afresh"
+            f"the dump log {path} is unreadable or from another provtop", "{overwrite} to dump afresh"
         ) from None
     if state.format != STATE_FORMAT:
-        raise DumpStateError(f"the dump log {path} has format {state.format}; rerun with --overwrite to dump afresh")
+        raise DumpStateError(f"the dump log {path} has format {state.format}", "{overwrite} to dump afresh")
     return state
 
 

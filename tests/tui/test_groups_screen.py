@@ -110,7 +110,9 @@ async def test_a_plan_that_cannot_be_made_reopens_the_options_as_they_were(demo_
         app.screen.query_one("#dump-path", Input).value = target
         app.screen.query_one("#confirm", Button).press()
         await settle(pilot)
-        assert any(n.title == "dump not planned" and "not sealed" in n.message for n in app._notifications)
+        assert any(n.title == "dump not planned" and "not sealed" in n.message
+                   and "tick “Also processes still running”" in n.message and "--dump-unsealed" not in n.message
+                   for n in app._notifications)
         assert isinstance(app.screen, DumpOptionsDialog)
         assert app.screen.query_one("#dump-path", Input).value == target
         app.screen.query_one("#dump-dump_unsealed", Checkbox).value = True

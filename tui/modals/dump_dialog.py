@@ -36,6 +36,12 @@ OPTION_BOXES = (
     ("dump_unsealed", "Also processes still running (not sealed yet)", False),
 )
 PROFILE_BOXES = (("also_ungrouped", "Also processes in no group (ungrouped/)", True),)
+REMEDIES = {
+    "path": "choose another target directory",
+    "overwrite": "tick “Overwrite”",
+    "dump_unsealed": "tick “Also processes still running”",
+}
+"""The dialog's words for the options a dump error's remedy names (the CLI names its flags)."""
 CHANGE_STYLES = {"new": "green", "write": "yellow", "replace": "yellow", "remove": "red", "move": "cyan", "link": "cyan"}
 NAME_WIDTH = 40  # plan tree names are padded to align their sizes, up to this many cells
 
@@ -112,7 +118,8 @@ def _plan_in_thread(app: ProvtopApp, group: str | None, choice: dict[str, Any]) 
             plan = app.service.plan_group_dump(group, choice["path"], GroupDumpOptions(**choice["options"]))
         tree = app.service.dump_plan_tree(plan)
     except (ProvtopError, ValueError) as exc:
-        app.call_from_thread(app.notify, str(exc), title="dump not planned", severity="error", timeout=10)
+        text = exc.explain(REMEDIES) if isinstance(exc, ProvtopError) else str(exc)
+        app.call_from_thread(app.notify, text, title="dump not planned", severity="error", timeout=10)
         app.call_from_thread(open_dump_dialog, app, group, choice)
         return
     app.call_from_thread(app.push_screen, DumpPlanDialog(plan, tree), lambda yes: _run(app, plan) if yes else None)
@@ -214,7 +221,7 @@ def _run_in_thread(app: ProvtopApp, plan: Any, dialog: DumpProgressDialog) -> No
         result = app.service.run_dump(plan, progress=lambda progress: dialog.post_message(DumpAdvanced(progress)))
     except ProvtopError as exc:
         app.call_from_thread(dialog.dismiss, None)
-        app.call_from_thread(app.notify, str(exc), title="dump failed", severity="error", timeout=10)
+        app.call_from_thread(app.notify, exc.explain(REMEDIES), title="dump failed", severity="error", timeout=10)
         return
     app.call_from_thread(dialog.dismiss, None)
     message = f"Dumped {result.subject} into {result.target}: {plural(result.totals.files, 'file')}, {size(result.totals.bytes)}."
