@@ -43,8 +43,8 @@ class MetadataWriter:
             parts.append(_shared_section(self._computer_sections, "Computer data", computer_id, computer))
         if self.options.include_attributes and info.attributes:
             parts.append(dump_yaml_entry("Node attributes", info.attributes))
-        if self.options.include_extras and content.extras:
-            parts.append(dump_yaml_entry("Node extras", content.extras))
+        if self.options.include_extras and (extras := content.extras):
+            parts.append(dump_yaml_entry("Node extras", extras))
         return "".join(parts).encode("utf-8")
 
 
@@ -67,8 +67,8 @@ def _node_section(info: ProcessInfo) -> str:
         f"  description: {yaml_scalar(info.description)}\n"
         f"  pk: {info.pk}\n"
         f"  uuid: {yaml_scalar(info.uuid)}\n"
-        f"  ctime: {info.ctime.isoformat()}\n"
-        f"  mtime: {info.mtime.isoformat()}\n"
+        f"  ctime: {info.ctime_text}\n"
+        f"  mtime: {info.mtime_text}\n"
         f"  node_type: {yaml_scalar(info.node_type)}\n"
         f"  process_type: {yaml_scalar(info.process_type)}\n"
         f"  is_finished_ok: {'true' if is_finished_ok(info.attributes) else 'false'}\n"

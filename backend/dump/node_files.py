@@ -32,16 +32,14 @@ def _link_path(label: str) -> str:
 def _sections(content: ProcessContent, options: ProcessDumpOptions) -> Iterable[tuple[str, dict[str, FileSource]]]:
     """(sub-directory, files) pairs in AiiDA's order: inputs, outputs, node_inputs, node_outputs."""
     yield "inputs", content.files
-    retrieved = content.retrieved
-    if retrieved is not None:
-        yield "outputs", retrieved.files
+    if content.retrieved is not None:
+        yield "outputs", content.retrieved.files
     if options.include_inputs:
         for link in content.inputs:
             yield f"node_inputs/{_link_path(link.label)}", link.files
     if options.include_outputs:
         for link in content.outputs:
-            if link is not retrieved:
-                yield f"node_outputs/{_link_path(link.label)}", link.files
+            yield f"node_outputs/{_link_path(link.label)}", link.files
 
 
 class NodeFileBuilder:
@@ -63,7 +61,8 @@ class NodeFileBuilder:
         for directory, entries in _sections(content, self.options):
             if not flat:
                 prefix = directory + "/"
-                files.update({prefix + relative: source for relative, source in entries.items()})
+                for relative, source in entries.items():  # a plain loop: no dict built per section
+                    files[prefix + relative] = source
                 continue
             for relative, source in entries.items():
                 files[relative if not _clashes(files, relative) else f"{directory}/{relative}"] = source

@@ -37,7 +37,8 @@ def _string(text: str) -> str:
 def yaml_scalar(value: Any) -> str:
     """A scalar as `dump_yaml` writes it after `key: `."""
     if type(value) is str:
-        return _string(value)
+        cached = _CACHE.get(value)  # `_string`'s common case, without its call
+        return cached if cached is not None else _string(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -58,21 +59,32 @@ def yaml_scalar(value: Any) -> str:
 def _mapping(value: dict[Any, Any], indent: str, lines: list[str], first_prefix: str | None) -> None:
     """Entries of a non-empty mapping; `first_prefix` replaces the indent of the first line ('- ')."""
     cache = _CACHE
+    head = indent if first_prefix is None else first_prefix
     for key, item in value.items():
-        head = indent if first_prefix is None else first_prefix
-        first_prefix = None
-        # The cache lookups inline `_string` for the common case (a string seen before).
+        # The cache lookups inline `_string` for the common case (a string seen before), and the
+        # commonest scalars are written here: `yaml_scalar` would give the same, one call later.
         name = cache.get(key) if type(key) is str else None
         if name is None:
             name = _string(str(key))
         kind = type(item)
         if kind is str:
             text = cache.get(item)
-            lines.append(f"{head}{name}: {_string(item) if text is None else text}")
+            if text is None:
+                text = _string(item)
         elif kind is dict or kind is list or kind is tuple:
             _emit(item, indent, lines, f"{head}{name}:")
+            head = indent
+            continue
+        elif item is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if item else "false"
+        elif kind is int:
+            text = str(item)
         else:
-            lines.append(f"{head}{name}: {yaml_scalar(item)}")
+            text = yaml_scalar(item)
+        lines.append(f"{head}{name}: {text}")
+        head = indent
 
 
 def _emit(value: Any, indent: str, lines: list[str], prefix: str) -> None:
@@ -114,5 +126,5 @@ def dump_yaml_entry(key: str, value: Any) -> str:
     recurs in many documents (a user, a computer) is rendered once and reused.
     """
     lines: list[str] = []
-    _mapping({key: value}, "", lines, None)
+    _emit(value, "", lines, f"{_string(str(key))}:")
     return "\n".join(lines) + "\n"

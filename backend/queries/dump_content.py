@@ -19,7 +19,7 @@ from sqlalchemy import CompoundSelect, Select, Text, cast, select, union_all
 from ..store.schema import LinkRow, LogRow, NodeRow
 from ..store.store import Store
 from .dump_graph import ProcessInfo
-from .dump_sql import decode_json, in_values, raw_json, values_parameter
+from .dump_sql import decode_json, in_values, raw, values_parameter
 
 RETRIEVED = "retrieved"
 DIGEST_LENGTH = 16
@@ -55,21 +55,28 @@ class LinkedData:
 
 @dataclass(slots=True)
 class ProcessContent:
-    """A process's record (as the graph read it), its extras and files, and the data it links to that holds files."""
+    """A process's record (as the graph read it), its files, and the data it links to that holds files."""
 
     info: ProcessInfo
-    extras: dict[str, Any]
     files: dict[str, FileSource]
     inputs: list[LinkedData] = field(default_factory=list)
-    outputs: list[LinkedData] = field(default_factory=list)
+    retrieved: LinkedData | None = None
+    outputs: list[LinkedData] = field(default_factory=list)  # created outputs but the retrieved folder
 
     @property
-    def retrieved(self) -> LinkedData | None:
-        return next((link for link in self.outputs if link.label == RETRIEVED), None)
+    def extras(self) -> dict[str, Any]:
+        """Decoded when asked: only a dump with --include-extras writes them."""
+        return decode_json(self.info.raw_extras)
+
+
+# tuple.__new__ itself: a named tuple's own __new__ is a Python call, a third of the cost of each file read.
+_repository_file = functools.partial(tuple.__new__, FileSource)
 
 
 def _files(metadata: Any) -> dict[str, FileSource]:
-    return {path: FileSource(entry["size"], entry["key"]) for path, entry in (decode_json(metadata) or {}).items()}
+    """A repository listing (path -> key and size) as the files it describes."""
+    listing = decode_json(metadata) or {}
+    return {path: _repository_file((entry["size"], entry["key"], None)) for path, entry in listing.items()}
 
 
 def load_contents(
@@ -89,7 +96,7 @@ def load_contents(
     contents: dict[int, ProcessContent] = {}
     for pk in sorted(set(processes if pks is None else pks)):
         info = processes[pk]
-        contents[pk] = ProcessContent(info, decode_json(info.raw_extras), _files(info.raw_files))
+        contents[pk] = ProcessContent(info, _files(info.raw_files))
     with store.reading() as session:
         connection = session.connection()
         dialect = connection.dialect.name
@@ -102,8 +109,13 @@ def load_contents(
         files = decoded.get(data_pk)
         if files is None:
             files = decoded[data_pk] = _files(metadata)
-        target = contents[process_pk].inputs if link_type == "input_calc" else contents[process_pk].outputs
-        target.append(LinkedData(label, files))
+        content, link = contents[process_pk], LinkedData(label, files)
+        if link_type == "input_calc":
+            content.inputs.append(link)
+        elif label == RETRIEVED:
+            content.retrieved = link
+        else:
+            content.outputs.append(link)
     return contents
 
 
@@ -122,7 +134,7 @@ def _linked_data(dialect: str, *, inputs: bool, outputs: bool) -> Select[Any] | 
 def _linked(process: Any, data: Any, link_type: str, dialect: str) -> Select[Any]:
     """(process, link type, label, data, data's file list) of the listed processes' links of one type."""
     return (
-        select(process, LinkRow.type, LinkRow.label, data, raw_json(NodeRow.repository_metadata))
+        select(process, LinkRow.type, LinkRow.label, data, raw(NodeRow.repository_metadata))
         .join(NodeRow, NodeRow.id == data)
         .where(in_values(process, dialect), LinkRow.type == link_type, cast(NodeRow.repository_metadata, Text) != "{}")
     )

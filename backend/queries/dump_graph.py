@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, func, literal, or_, select
 
 from ..errors import NotExistent
 from ..store.schema import ComputerRow, GroupMemberRow, GroupRow, LinkRow, LogRow, NodeRow, UserRow
 from ..store.store import Store
-from .dump_sql import decode_json, in_values, raw_json, values_parameter
+from .dump_sql import decode_json, decode_time, in_values, iso_time, raw, values_parameter
 
 CALL_TYPES = ("call_calc", "call_work")
 PROCESS_PREFIX = "process."
@@ -32,8 +32,9 @@ WORKFLOW_PREFIX = "process.workflow."
 class ProcessInfo:
     """A process as a dump reads it in one query: its place in the call tree and its record.
 
-    The record's extras and file list stay as the database returned them (JSON text on SQLite)
-    until `load_contents` decodes them for the processes whose files a dump computes.
+    The record's extras, file list and times stay as the database returned them (text on SQLite)
+    until a dump needs them: `load_contents` decodes the file lists of the processes whose files
+    a dump computes, and the metadata files quote the times rearranged from SQLite's text.
     """
 
     pk: int
@@ -41,17 +42,35 @@ class ProcessInfo:
     node_type: str
     label: str
     process_type: str | None
-    ctime: datetime
-    mtime: datetime
     caller: int | None
     call_label: str | None
     description: str
     user_id: int
     computer_id: int | None
-    attributes: dict[str, Any]
     raw_extras: Any
     raw_files: Any
+    raw_ctime: Any
+    raw_mtime: Any
+    attributes: dict[str, Any]
     newest_link: int = 0  # of its outgoing links, read only while it is unsealed
+
+    @property
+    def ctime(self) -> datetime:
+        return decode_time(self.raw_ctime)
+
+    @property
+    def mtime(self) -> datetime:
+        return decode_time(self.raw_mtime)
+
+    @property
+    def ctime_text(self) -> str:
+        """`ctime.isoformat()`, as the metadata file quotes it."""
+        return iso_time(self.raw_ctime)
+
+    @property
+    def mtime_text(self) -> str:
+        """`mtime.isoformat()`, as the metadata file quotes it."""
+        return iso_time(self.raw_mtime)
 
     @property
     def fingerprint(self) -> str:
@@ -60,7 +79,7 @@ class ProcessInfo:
         mtime covers label, description, attributes and extras. A sealed process takes no new
         links; an unsealed one may gain outputs or children, so its newest outgoing link counts too.
         """
-        stamp = self.mtime.isoformat()
+        stamp = self.mtime_text
         return stamp if self.sealed else f"{stamp}+{self.newest_link}"
 
     @property
@@ -125,7 +144,10 @@ class GraphSnapshot:
 def _processes_query() -> Select[Any]:
     """Every process with its caller and call label, and its record; built once.
 
-    The columns are `ProcessInfo`'s fields, in order (with the JSON columns as read, undecoded).
+    The columns are `ProcessInfo`'s fields, in order, as read: only the attributes are decoded.
+    The call types are written into the statement and the prefix is a LIKE pattern, not an
+    expression: SQLite then reads the call links through their partial index and the processes
+    through the node-type index, a quarter less time than a scan.
     """
     return (
         select(
@@ -134,20 +156,25 @@ def _processes_query() -> Select[Any]:
             NodeRow.node_type,
             NodeRow.label,
             NodeRow.process_type,
-            NodeRow.ctime,
-            NodeRow.mtime,
             LinkRow.input_id,
             LinkRow.label,
             NodeRow.description,
             NodeRow.user_id,
             NodeRow.computer_id,
-            raw_json(NodeRow.attributes),
-            raw_json(NodeRow.extras),
-            raw_json(NodeRow.repository_metadata),
+            raw(NodeRow.extras),
+            raw(NodeRow.repository_metadata),
+            raw(NodeRow.ctime),
+            raw(NodeRow.mtime),
+            raw(NodeRow.attributes),
         )
-        .outerjoin(LinkRow, (LinkRow.output_id == NodeRow.id) & LinkRow.type.in_(CALL_TYPES))
-        .where(NodeRow.node_type.startswith(PROCESS_PREFIX))
+        .outerjoin(LinkRow, (LinkRow.output_id == NodeRow.id) & LinkRow.type.in_(_inlined(CALL_TYPES)))
+        .where(NodeRow.node_type.like(f"{PROCESS_PREFIX}%"))
     )
+
+
+def _inlined(values: tuple[str, ...]) -> BindParameter[Any]:
+    """Constants for an IN that are rendered into the SQL, so the planner sees them."""
+    return bindparam("inlined", values, expanding=True, literal_execute=True)
 
 
 def _tree_ids(roots: Select[Any]) -> Select[Any]:
@@ -165,9 +192,7 @@ def load_graph(store: Store, roots: Select[Any] | None = None) -> GraphSnapshot:
         query = query.where(NodeRow.id.in_(_tree_ids(roots)))
     with store.reading() as session:
         connection = session.connection()
-        processes = {
-            row[0]: ProcessInfo(*row[:12], decode_json(row[12]), *row[13:]) for row in connection.execute(query)
-        }
+        processes = {row[0]: ProcessInfo(*row[:14], decode_json(row[14])) for row in connection.execute(query).all()}
         members = select(GroupMemberRow.group_id, GroupMemberRow.node_id)
         if roots is not None:
             members = members.where(GroupMemberRow.node_id.in_(_tree_ids(roots)))

@@ -1,4 +1,4 @@
-"""SQL idioms of the dump's bulk reads: many ids as one parameter, JSON columns decoded in Python.
+"""SQL idioms of the dump's bulk reads: many ids as one parameter, JSON and time columns decoded in Python.
 
 An IN list of N values is a statement with N parameters: SQLAlchemy renders it again on every
 execution, and SQLite caps the count, hence batches. A JSON array (SQLite's json_each) or an
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import from_json
@@ -16,6 +17,7 @@ from sqlalchemy import ColumnElement, String, Text, any_, bindparam, func, selec
 from sqlalchemy.dialects.postgresql import ARRAY
 
 VALUES = "listed_values"
+SQLITE_TIME_LENGTH = len("2026-01-02 03:04:05.123456")
 
 
 def in_values(column: Any, dialect: str) -> ColumnElement[bool]:
@@ -32,8 +34,8 @@ def values_parameter(values: Iterable[Any], dialect: str) -> dict[str, Any]:
     return {VALUES: listed if dialect == "postgresql" else json.dumps(listed)}
 
 
-def raw_json(column: Any) -> Any:
-    """A JSON column without SQLAlchemy's decoding, for `decode_json`."""
+def raw(column: Any) -> Any:
+    """A JSON or time column without SQLAlchemy's decoding, for `decode_json` or `decode_time`."""
     return type_coerce(column, Text)
 
 
@@ -49,3 +51,28 @@ def decode_json(value: Any) -> Any:
         return from_json(value)
     except ValueError:
         return json.loads(value)
+
+
+def decode_time(value: Any) -> datetime:
+    """A UTC time column read as text (SQLite) or as a datetime (PostgreSQL's driver), made aware.
+
+    The value the store's `UtcDateTime` type gives, in a sixth of its time: the stored text
+    (naive, UTC) is parsed with its zone appended, which skips a converter and a `replace` call.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # not the form the store writes: parse it as `UtcDateTime` would
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is UTC:
+            return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso_time(value: Any) -> str:
+    """`decode_time(value).isoformat()`, ten times faster from the text the store writes on SQLite,
+    'YYYY-MM-DD HH:MM:SS.ffffff': rearranged, not parsed (`isoformat` leaves out zero microseconds)."""
+    if isinstance(value, str) and len(value) == SQLITE_TIME_LENGTH and value[10] == " " and value[19] == ".":
+        stamp = value[:10] + "T" + value[11:19]
+        return f"{stamp}+00:00" if value.endswith(".000000") else f"{stamp}{value[19:]}+00:00"
+    return decode_time(value).isoformat()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from provtop.backend.dump.yaml_text import dump_yaml
+from provtop.backend.dump.yaml_text import dump_yaml, dump_yaml_entry
 
 TRICKY = {
     "plain": "ConvergeWorkChain",
@@ -37,3 +37,10 @@ def test_round_trip_through_a_yaml_parser() -> None:
 def test_block_style_with_document_marker() -> None:
     text = dump_yaml({"Node data": {"pk": 7, "label": "relax", "ctime": datetime(2026, 1, 2, tzinfo=UTC)}})
     assert text == "---\nNode data:\n  pk: 7\n  label: relax\n  ctime: 2026-01-02T00:00:00+00:00\n"
+
+
+def test_each_kind_of_scalar_and_a_lone_entry_are_written_as_yaml_reads_them() -> None:
+    text = dump_yaml({"a": {"none": None, "on": True, "off": False, "int": 3, "float": 0.5, "str": "x", "num": "7"}})
+    assert text == '---\na:\n  none: null\n  "on": true\n  "off": false\n  int: 3\n  float: 0.5\n  str: x\n  num: "7"\n'
+    assert dump_yaml_entry("User data", {}) == "User data: {}\n"
+    assert dump_yaml_entry("label", "relax") == "label: relax\n"

@@ -1,0 +1,43 @@
+"""The dump's bulk reads decode time columns to exactly what the store's own column type gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from provtop.backend.entities import load_node
+from provtop.backend.queries.dump_graph import load_graph
+from provtop.backend.queries.dump_sql import decode_time, iso_time
+from tests.dump.graphs import calcjob
+
+
+@pytest.mark.parametrize("backend", ["store", "pg_store"])
+def test_the_graph_reads_the_times_the_store_reads(backend: str, request: pytest.FixtureRequest) -> None:
+    store = request.getfixturevalue(backend)
+    calc = calcjob("calc")
+
+    info = load_graph(store).processes[calc.pk]
+    node = load_node(calc.pk)
+
+    assert (info.ctime, info.mtime) == (node.ctime, node.mtime)
+    assert (info.ctime_text, info.mtime_text) == (node.ctime.isoformat(), node.mtime.isoformat())
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-01-02 03:04:05.123456",
+        "2026-01-02 03:04:05.000000",  # isoformat leaves zero microseconds out
+        "2026-01-02 03:04:05",
+        "2026-01-02 03:04:05.5+02:00",
+        "2026-01-02",
+        datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 1, 2, 3, 4, 5),
+    ],
+)
+def test_a_time_as_text_is_the_isoformat_of_the_time_decoded(stored: str | datetime) -> None:
+    decoded = decode_time(stored)
+
+    assert decoded.tzinfo is UTC
+    assert iso_time(stored) == decoded.isoformat()
