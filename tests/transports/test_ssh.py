@@ -132,6 +132,13 @@ async def test_transports_to_the_same_host_and_user_share_one_connection(kind: s
         assert first.shared is second.shared  # type: ignore[attr-defined]
 
 
+async def test_paramiko_leaves_renewing_keys_to_the_server(sshd_server: SshServer) -> None:
+    # paramiko stalls 30 s if a channel closes just after it asked for new keys (issue #822).
+    async with transport_for("ssh", ssh_settings(sshd_server)) as transport:
+        connection, _ = await transport.shared.current()  # type: ignore[attr-defined]
+        assert connection.packetizer.REKEY_BYTES >= 16 << 30
+
+
 async def test_more_commands_than_max_sessions_are_queued_not_refused(ssh: Transport) -> None:
     results = await asyncio.gather(*(ssh.exec(["sh", "-c", "sleep 0.1; echo $0", str(i)]) for i in range(24)))
     assert [r.stdout.strip() for r in results] == [str(i) for i in range(24)]
