@@ -114,7 +114,6 @@ class ControlRequests:
                         await self.engine.fenced_write(pk, lambda session, pk=pk: _unpause(pk, self.engine.store))
                     finished.append((request_id, "done", "played"))
         if finished:
-
             def write(session: Session) -> None:
                 for request_id, status, message in finished:
                     _finish(session, request_id, status, message)
