@@ -12,7 +12,9 @@ P2 throughput: big file up and down at the same time, against two scp in paralle
 before it (and, for reference, two scp with the AES-GCM cipher the transports prefer).
 P3 small files: the tree up and down, against tar piped through ssh.
 Lag: overshoots of a 10 ms sleep loop on the event loop (max and 99th percentile) during the big
-upload, and during P2. The load average is printed with the figures: on a shared machine it
+upload, and during P2. Each run compared with a baseline starts on the same footing as it: the
+disk caught up and the same target names (`p2_targets`) for P2; turns and the best of three
+rounds for P3 (`p3_rounds`). The load average is printed with the figures: on a shared machine it
 explains most of the spread.
 
     python benchmarks/transports.py --pipelines asyncssh,8x255,16x255,8x64/1024
@@ -45,8 +47,9 @@ from provtop.transports.sftp_big_file import Pipeline
 
 KINDS = ("ssh", "ssh_async")
 TREE_REPEATS = 3
-"""P3 and its tar baselines take the best of this many runs: a run lasts a few tenths of a second,
-so one run mostly measures what else the machine did meanwhile."""
+"""P3 takes the best of this many rounds, tar and both transports taking turns in each: a run
+lasts a few tenths of a second, mostly spent creating 2000 files, so one run alone measures
+what the file system and the rest of the machine did meanwhile."""
 
 
 class Sshd:
@@ -158,14 +161,25 @@ def fresh(path: Path) -> Path:
 
 
 def p2_targets(work: Path) -> tuple[Path, Path]:
-    """Where P2 and the two scp it is compared with write, emptied first.
+    """Where P2 and the two scp it is compared with write, emptied first, with the disk caught up.
 
     All of them write to the same two names, so each writes into the page cache the one before
     it freed. On this kind of VM, writing into pages not touched lately costs several times the
     CPU (`dd` of 1 GiB into a new file: 1.1 to 3.3 s of system time; after deleting a file of that
     size: 0.7 s), so new names for one side only would bias the comparison by up to 2x.
     """
-    return fresh(work / "p2-up.bin"), fresh(work / "p2-down.bin")
+    targets = fresh(work / "p2-up.bin"), fresh(work / "p2-down.bin")
+    settle()
+    return targets
+
+
+def settle() -> None:
+    """Write out what earlier runs left dirty, before a timed run that is compared with another.
+
+    Otherwise the kernel flushes it during the next run, charged to whichever side comes second:
+    after one P2 (2 GiB), about 3 s of CPU on two cores.
+    """
+    os.sync()
 
 
 def scp_parallel(sshd: Sshd, big: Path, work: Path, *options: str) -> float:
@@ -181,23 +195,10 @@ def scp_parallel(sshd: Sshd, big: Path, work: Path, *options: str) -> float:
     return time.perf_counter() - start
 
 
-def baselines(sshd: Sshd, big: Path, tree: Path, work: Path) -> dict[str, float]:
-    ssh = " ".join(sshd.ssh_argv())
-    parallel = scp_parallel(sshd, big, work)
-    parallel_gcm = scp_parallel(sshd, big, work, "-c", "aes128-gcm@openssh.com")
-    tar_up = tar_down = float("inf")
-    for _ in range(TREE_REPEATS):
-        fresh(work / "tar-up")
-        up = f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {work}/tar-up && tar -C {work}/tar-up -xf -'"
-        tar_up = min(tar_up, timed(lambda: subprocess.run(up, shell=True, check=True)))  # noqa: B023
-        fresh(work / "tar-down").mkdir()
-        down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -"
-        tar_down = min(tar_down, timed(lambda: subprocess.run(down, shell=True, check=True)))  # noqa: B023
+def baselines(sshd: Sshd, big: Path, work: Path) -> dict[str, float]:
     return {
-        "scp_parallel_s": parallel,
-        "scp_gcm_parallel_s": parallel_gcm,
-        "tar_up_s": tar_up,
-        "tar_down_s": tar_down,
+        "scp_parallel_s": scp_parallel(sshd, big, work),
+        "scp_gcm_parallel_s": scp_parallel(sshd, big, work, "-c", "aes128-gcm@openssh.com"),
     }
 
 
@@ -250,15 +251,32 @@ def up_and_down(transport: Transport, big: Path, up: Path, down: Path) -> Awaita
     return asyncio.gather(transport.put(str(big), str(up)), transport.get(str(big), str(down)))
 
 
-async def tree_times(transport: Transport, tree: Path, target: Path) -> tuple[float, float]:
-    """Best of TREE_REPEATS (seconds up, seconds down) for the small-file tree, as for tar."""
-    up = down = float("inf")
-    for _ in range(TREE_REPEATS):
-        uploaded = str(fresh(target.with_name(f"{target.name}-up")))
-        downloaded = str(fresh(target.with_name(f"{target.name}-down")))
-        up = min(up, await atimed(lambda: transport.put(str(tree), uploaded)))  # noqa: B023 (awaited at once)
-        down = min(down, await atimed(lambda: transport.get(str(tree), downloaded)))  # noqa: B023
-    return up, down
+async def p3_rounds(sshd: Sshd, tree: Path, work: Path) -> dict[str, dict[str, float]]:
+    """P3: the small-file tree up and down with tar piped through ssh and with each transport,
+    taking turns for TREE_REPEATS rounds; the best of each ("tar", then each kind: seconds)."""
+    ssh = " ".join(sshd.ssh_argv())
+    best: dict[str, dict[str, float]] = {name: {} for name in ("tar", *KINDS)}
+
+    def note(name: str, direction: str, seconds: float) -> None:
+        best[name][direction] = min(seconds, best[name].get(direction, seconds))
+
+    async with transport_for("ssh", sshd.settings()) as ssh_transport, transport_for(
+        "ssh_async", sshd.settings()
+    ) as async_transport:
+        transports = {"ssh": ssh_transport, "ssh_async": async_transport}
+        for _ in range(TREE_REPEATS):
+            up = f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {fresh(work / 'tar-up')} && tar -C {work}/tar-up -xf -'"
+            note("tar", "up", await asyncio.to_thread(timed, lambda: subprocess.run(up, shell=True, check=True)))
+            for kind, transport in transports.items():
+                target = str(fresh(work / f"{kind}-tree-up"))
+                note(kind, "up", await atimed(lambda: transport.put(str(tree), target)))  # noqa: B023
+            fresh(work / "tar-down").mkdir()
+            down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -"
+            note("tar", "down", await asyncio.to_thread(timed, lambda: subprocess.run(down, shell=True, check=True)))
+            for kind, transport in transports.items():
+                target = str(fresh(work / f"{kind}-tree-down"))
+                note(kind, "down", await atimed(lambda: transport.get(str(tree), target)))  # noqa: B023
+    return best
 
 
 async def bench_kind(kind: str, sshd: Sshd, big: Path, tree: Path, work: Path, delay: float) -> dict[str, float]:
@@ -280,7 +298,6 @@ async def bench_kind(kind: str, sshd: Sshd, big: Path, tree: Path, work: Path, d
         both = await atimed(lambda: up_and_down(transport, big, up, down))
         figures["p2_loop_lag_ms"], figures["p2_loop_lag_p99_ms"] = await lag.stop()
         figures["updown_parallel_s"] = both
-        figures["tree_up_s"], figures["tree_down_s"] = await tree_times(transport, tree, work / f"{kind}-tree")
     async with transport_for(kind, sshd.settings(tree_mode="sftp")) as transport:
         figures["tree_up_sftp_s"] = await atimed(lambda: transport.put(str(tree), str(fresh(work / f"{kind}-sftp-up"))))
         figures["tree_down_sftp_s"] = await atimed(
@@ -405,14 +422,18 @@ async def main() -> None:
             big, tree = make_data(work, big_mib, args.files, args.file_kib)
             result: dict[str, Any] = {"big_mib": big_mib, "files": args.files, "file_kib": args.file_kib}
             result["load_start"] = os.getloadavg()[0]
-            result["baseline"] = baselines(sshd, big, tree, work)
+            result["baseline"] = baselines(sshd, big, work)
             for kind in KINDS:
                 figures = await bench_kind(kind, sshd, big, tree, work, delay=0.3 if args.quick else 1.0)
                 figures["p2_vs_scp"] = figures["scp_parallel_s"] / figures["updown_parallel_s"]
                 figures["p2_vs_scp_gcm"] = result["baseline"]["scp_gcm_parallel_s"] / figures["updown_parallel_s"]
-                figures["p3_up_vs_tar"] = figures["tree_up_s"] / result["baseline"]["tar_up_s"]
-                figures["p3_down_vs_tar"] = figures["tree_down_s"] / result["baseline"]["tar_down_s"]
                 result[kind] = figures
+            trees = await p3_rounds(sshd, tree, work)
+            result["baseline"].update(tar_up_s=trees["tar"]["up"], tar_down_s=trees["tar"]["down"])
+            for kind in KINDS:
+                result[kind].update(tree_up_s=trees[kind]["up"], tree_down_s=trees[kind]["down"])
+                result[kind]["p3_up_vs_tar"] = trees[kind]["up"] / trees["tar"]["up"]
+                result[kind]["p3_down_vs_tar"] = trees[kind]["down"] / trees["tar"]["down"]
             result["load_end"] = os.getloadavg()[0]
         finally:
             sshd.stop()
