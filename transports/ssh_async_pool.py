@@ -19,6 +19,7 @@ from asyncssh.public_key import decode_ssh_public_key
 from .errors import ConnectionLost, HostKeyError, PermissionDenied, TransportError
 from .host_keys import HostKey, check_host_key, known_keys
 from .pooling import ConnectionRegistry
+from .ssh_async_ignore import drop_needless_ignores
 from .ssh_settings import SshSettings
 
 CONNECTION_ERRORS = (asyncssh.DisconnectError, asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection, OSError)
@@ -194,7 +195,7 @@ async def _connect_one(
 ) -> asyncssh.SSHClientConnection:
     trusted = [decode_ssh_public_key(blob) for blob in known_keys(settings)]
     try:
-        return await asyncssh.connect(
+        conn = await asyncssh.connect(
             settings.hostname,
             settings.port,
             username=settings.username,
@@ -216,6 +217,8 @@ async def _connect_one(
         raise  # the key is listed after all, so the refusal was about something else
     except asyncssh.PermissionDenied as exc:
         raise PermissionDenied(None, host=settings.host, detail=str(exc.reason)) from None
+    drop_needless_ignores(conn)
+    return conn
 
 
 def _cipher_preference() -> list[str]:
