@@ -89,7 +89,9 @@ def open_target(store: Store, root: Path, kind: DumpKind, target: str, options: 
         recovered = (root / JOURNAL_FILE).exists()
     old = None if options.overwrite else load_state(root)
     if old is not None and (old.kind != kind or old.target != target):
-        raise DumpStateError(f"{root} holds the dump of {old.kind} '{old.target}'", "{path}, or {overwrite} to replace it")
+        raise DumpStateError(
+            f"{root} holds the dump of {old.kind} '{old.target}'", "{path}, or {overwrite} to replace it"
+        )
     # The digest is compared with the log's, and recorded in the new log: a dry run with no log needs neither.
     digest = database_digest(store) if old is not None or not options.dry_run else ""
     return Target(root, old, recovered, digest)
