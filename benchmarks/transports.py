@@ -13,7 +13,7 @@ before it (and, for reference, two scp with the AES-GCM cipher the transports pr
 P3 small files: the tree up and down, against tar piped through ssh.
 Lag: overshoots of a 10 ms sleep loop on the event loop (max and 99th percentile) during the big
 upload, and during P2. Each run compared with a baseline starts on the same footing as it: the
-disk caught up and the same target names (`p2_targets`) for P2; turns and the best of three
+the disk caught up and the same target names for P2 (`p2_targets`); turns and the best of three
 rounds for P3 (`p3_rounds`). The load average is printed with the figures: on a shared machine it
 explains most of the spread.
 
@@ -167,19 +167,13 @@ def p2_targets(work: Path) -> tuple[Path, Path]:
     it freed. On this kind of VM, writing into pages not touched lately costs several times the
     CPU (`dd` of 1 GiB into a new file: 1.1 to 3.3 s of system time; after deleting a file of that
     size: 0.7 s), so new names for one side only would bias the comparison by up to 2x.
+
+    `sync` then writes out what the run before left dirty: otherwise the kernel flushes it during
+    the next run, charged to whichever side comes second (after one P2, about 3 s of CPU).
     """
     targets = fresh(work / "p2-up.bin"), fresh(work / "p2-down.bin")
-    settle()
-    return targets
-
-
-def settle() -> None:
-    """Write out what earlier runs left dirty, before a timed run that is compared with another.
-
-    Otherwise the kernel flushes it during the next run, charged to whichever side comes second:
-    after one P2 (2 GiB), about 3 s of CPU on two cores.
-    """
     os.sync()
+    return targets
 
 
 def scp_parallel(sshd: Sshd, big: Path, work: Path, *options: str) -> float:

@@ -51,7 +51,7 @@ def render_readme(graph: GraphSnapshot, pk: int, log_lines: list[str]) -> bytes:
         f"- Node type: `{root.node_type}`",
         f"- Label: {root.label or '(none)'}",
         f"- State: {states[pk]}, finished ok: {'yes' if is_finished_ok(root.attributes) else 'no'}",
-        f"- Created: {root.ctime.isoformat()}, modified: {root.mtime.isoformat()}\n",
+        f"- Created: {root.ctime_text}, modified: {root.mtime_text}\n",
         LAYOUT_TEXT,
         "## Call graph\n",
         "```",

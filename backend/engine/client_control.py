@@ -89,7 +89,11 @@ def _plan(store: Store, session: Session, action: Action, roots: Sequence[int], 
     return _Plan(targets, mine)
 
 
-def _close_for_ended(session: Session, ended: list[tuple[int, str]]) -> None:
+def _has_ended(state: str | None) -> bool:
+    return state is not None and state not in ACTIVE
+
+
+def _close_for_ended(session: Session, ended: list[tuple[int, str | None]]) -> None:
     """Close the pending requests of processes that ended on their own before their engine read
     them: nothing is left to do, and no engine will ever answer them."""
     for request_id, state in ended:
@@ -143,10 +147,11 @@ class ClientControl:
                     await io.write(lambda s: renew(s, self.owner, CLIENT_LEASE_SECONDS))
                 if work is not None and work.done():
                     work.result()
-                ended = await io.read(lambda: self._ended(ids))
+                states = await io.read(lambda: self._pending_states(ids))
+                ended = [(request_id, state) for request_id, state in states.items() if _has_ended(state)]
                 if ended:
                     await io.write(lambda s, ended=ended: _close_for_ended(s, ended))
-                pending = await io.read(lambda: self._pending(ids))
+                pending = {request_id for request_id, state in states.items() if not _has_ended(state)}
                 if not pending or time.monotonic() >= deadline:
                     return
                 # An engine that owned a process and died: once its lease expires, do the work here.
@@ -171,16 +176,15 @@ class ClientControl:
         return [t for t in candidates if t.request_id in pending and not owned_by_live_engine(session, t.pk)
                 and take_over(session, t.pk, self.owner, CLIENT_LEASE_SECONDS)]
 
-    def _ended(self, ids: list[int]) -> list[tuple[int, str]]:
-        """(request, process state) of the pending requests whose process is no longer active."""
+    def _pending_states(self, ids: list[int]) -> dict[int, str | None]:
+        """The state of the process of each still pending request."""
         with self.store.reading() as session:
             rows = session.execute(
                 select(ProcessControlRow.id, NodeRow.process_state)
                 .join(NodeRow, NodeRow.id == ProcessControlRow.node_id)
-                .where(ProcessControlRow.id.in_(ids), ProcessControlRow.status == "pending",
-                       NodeRow.process_state.not_in(ACTIVE))
+                .where(ProcessControlRow.id.in_(ids), ProcessControlRow.status == "pending")
             )
-            return [(request_id, str(state)) for request_id, state in rows]
+            return {request_id: state for request_id, state in rows}
 
     def _pending(self, ids: list[int]) -> set[int]:
         with self.store.reading() as session:
