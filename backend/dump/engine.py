@@ -157,7 +157,14 @@ def _plan(
     content_key = options.content_key()
     needed = _needs_content(graph, layout, old, content_key=content_key, force=target.recovered or not trust_log)
     contents = (
-        load_contents(store, graph.processes, needed, inputs=options.include_inputs, outputs=options.include_outputs)
+        load_contents(
+            store,
+            graph.processes,
+            needed,
+            inputs=options.include_inputs,
+            outputs=options.include_outputs,
+            complete=graph.complete,
+        )
         if needed
         else {}
     )

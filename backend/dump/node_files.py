@@ -20,7 +20,7 @@ NAMESPACE_SEPARATOR = "__"
 
 
 def generated_file(data: bytes) -> FileSource:
-    return FileSource(len(data), None, data)
+    return {"size": len(data), "data": data}
 
 
 @functools.lru_cache(maxsize=1 << 14)  # link labels repeat across processes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from ..queries.dump_content import file_digest
 from .layout import ROOT
 from .plan import DumpCounts, DumpPlan, PlanTotals
 from .state import DumpState, GroupRecord, NodeRecord
@@ -44,7 +45,7 @@ def new_state(
             info = request.graph.processes[pk]
             computed = request.files.get(pk)
             if computed is not None:
-                files = {relative: source.digest for relative, source in computed.items()}
+                files = {relative: file_digest(source) for relative, source in computed.items()}
             kind, fingerprint = info.kind, info.fingerprint
         else:
             assert previous is not None  # a deleted process kept by --no-delete-missing
@@ -71,7 +72,7 @@ def new_state(
         last_dump_time=request.now,
         scope=request.scope,
         containers=sorted(containers, key=depth),
-        root_files={relative: source.digest for relative, source in root_files.items()} if root_files else {},
+        root_files={relative: file_digest(source) for relative, source in root_files.items()} if root_files else {},
         nodes=nodes,
         groups=groups,
     )

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
+from ..queries.dump_content import FileSource, file_digest
 from ..queries.dump_graph import GraphSnapshot
 from .layout import ROOT, Layout, join, symlink_target
-from .node_files import FileSource
 from .options import DumpMode
 from .outcome import depth, group_records, new_state, summarise
 from .plan import DumpPlan, MakeDirectory, MakeSymlink, Move, Removal, WriteFile
@@ -62,13 +63,11 @@ def _enclosing(paths: Iterable[str]) -> set[str]:
     return found
 
 
-def _shallow_first(directories: list[MakeDirectory]) -> None:
-    """The only ordering of directories that counts: shallow first, then by path (never '.').
-
-    So the planner appends in whatever order is cheapest. The key is one string, the depth as a
-    character and then the path: it orders as (depth, path) and compares a third faster.
-    """
-    directories.sort(key=lambda item: chr(item.path.count("/")) + item.path)
+def _parents_first(directories: list[MakeDirectory]) -> None:
+    """Order directories so that each comes after its parent: by path, as a parent's path is a
+    prefix of its children's. The planner then appends in whatever order is cheapest; the key is
+    read in C, a fifth of the cost of computing one (a dry run plans thousands of directories)."""
+    directories.sort(key=attrgetter("path"))
 
 
 class Planner:
@@ -140,7 +139,7 @@ class Planner:
         self._containers(containers)
         unused = old_structure - new_structure - set(dirs) - set(links) - {ROOT}
         self.plan.prunes = sorted(unused | set(self.plan.prunes), key=depth, reverse=True)
-        _shallow_first(self.plan.directories)
+        _parents_first(self.plan.directories)
         groups = group_records(request, self.old, containers)
         if request.mode is not DumpMode.DRY_RUN:  # a dry run leaves no log behind
             self.plan.state = new_state(request, self.old, self.uuid_pk, dirs, links, containers, groups)
@@ -295,8 +294,8 @@ class Planner:
         )
         self.plan.files.extend(
             [
-                WriteFile(prefix + relative, size, False, pk, slot, key, data)
-                for relative, (size, key, data) in desired.items()
+                WriteFile(prefix + relative, source["size"], False, pk, slot, source.get("key"), source.get("data"))
+                for relative, source in desired.items()
             ]
         )
         if desired:
@@ -314,9 +313,10 @@ class Planner:
         wrote = False
         for relative, source in desired.items():
             path = prefix + relative
-            if recorded.get(relative) == source.digest and not self._file_missing(path):
+            if recorded.get(relative) == file_digest(source) and not self._file_missing(path):
                 continue
-            files.append(WriteFile(path, source.size, relative in recorded, pk, slot, source.key, source.data))
+            size, key, data = source["size"], source.get("key"), source.get("data")
+            files.append(WriteFile(path, size, relative in recorded, pk, slot, key, data))
             wrote = True
         for relative in sorted(set(recorded) - set(desired)):
             self.plan.removals.append(Removal(prefix + relative, "file", pk, "no longer dumped"))

@@ -21,7 +21,7 @@ from sqlalchemy import BindParameter, Select, bindparam, func, literal, or_, sel
 from ..errors import NotExistent
 from ..store.schema import ComputerRow, GroupMemberRow, GroupRow, LinkRow, LogRow, NodeRow, UserRow
 from ..store.store import Store
-from .dump_sql import decode_json, decode_time, in_values, iso_time, raw, values_parameter
+from .dump_sql import decode_json, decode_time, in_values, iso_time, raw, time_order, values_parameter
 
 CALL_TYPES = ("call_calc", "call_work")
 PROCESS_PREFIX = "process."
@@ -125,6 +125,7 @@ class GraphSnapshot:
     groups: dict[int, GroupInfo]
     memberships: dict[int, set[int]]
     people: People
+    complete: bool = False  # every process of the store, not the call trees of some
 
     @property
     def env_key(self) -> str:
@@ -216,8 +217,8 @@ def load_graph(store: Store, roots: Select[Any] | None = None) -> GraphSnapshot:
         if info.caller is not None and info.caller in processes:
             children[info.caller].append(info.pk)
     for siblings in children.values():
-        siblings.sort(key=lambda pk: (processes[pk].ctime, pk))
-    return GraphSnapshot(processes, dict(children), groups, dict(memberships), people)
+        siblings.sort(key=lambda pk: (time_order(processes[pk].raw_ctime), pk))
+    return GraphSnapshot(processes, dict(children), groups, dict(memberships), people, complete=roots is None)
 
 
 def _newest_links(connection: Any, processes: dict[int, ProcessInfo]) -> None:

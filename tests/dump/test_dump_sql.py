@@ -8,7 +8,7 @@ import pytest
 
 from provtop.backend.entities import load_node
 from provtop.backend.queries.dump_graph import load_graph
-from provtop.backend.queries.dump_sql import decode_time, iso_time
+from provtop.backend.queries.dump_sql import decode_time, iso_time, time_order
 from tests.dump.graphs import calcjob
 
 
@@ -41,3 +41,22 @@ def test_a_time_as_text_is_the_isoformat_of_the_time_decoded(stored: str | datet
 
     assert decoded.tzinfo is UTC
     assert iso_time(stored) == decoded.isoformat()
+
+
+def test_times_as_text_order_as_the_times_happened() -> None:
+    stored = [
+        "2026-01-02 03:04:05.000001",
+        "2026-01-02 03:04:05",  # not the store's form: brought to it
+        "2026-01-02 04:04:05.5+02:00",  # 02:04:05.5 in UTC
+        "2026-01-02",
+        "2025-12-31 23:59:59.999999",
+    ]
+
+    assert sorted(stored, key=time_order) == sorted(stored, key=decode_time)
+
+
+def test_times_from_postgresql_order_as_datetimes() -> None:
+    later = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    earlier = datetime(2026, 1, 2, 4, 4, 4, tzinfo=timezone(timedelta(hours=2)))  # 02:04:04 in UTC
+
+    assert sorted([later, earlier], key=time_order) == [earlier, later]

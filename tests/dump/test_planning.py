@@ -109,13 +109,18 @@ def test_after_changes_a_dry_run_still_shows_the_plan_a_real_run_executes(store:
     assert any(item.replace for item in dry.files) and _shown(dry) == _shown(real)
 
 
-def test_a_plan_makes_directories_shallow_first_then_by_path(store: Store, out: Path) -> None:
+def test_a_plan_makes_directories_in_path_order_so_parents_come_first(store: Store, out: Path) -> None:
     _two_groups()
 
     plan = plan_profile_dump(store, out, ProfileDumpOptions(dry_run=True, all_entries=True, also_ungrouped=True))
 
     paths = [item.path for item in plan.directories]
-    assert len(paths) > 10 and paths == sorted(paths, key=lambda path: (path.count("/"), path))
+    assert len(paths) > 10 and paths == sorted(paths)
+    made = set()
+    for path in paths:
+        parent = path.rpartition("/")[0]
+        assert not parent or parent in made or parent not in paths
+        made.add(path)
 
 
 def _written_sizes(root: Path) -> dict[str, int]:
