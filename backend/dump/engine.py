@@ -33,7 +33,7 @@ from .layout import GROUPS_DIRECTORY, ROOT, Layout, TopLevelRules, collection_la
 from .naming import node_directory_name, safe_component, unique_group_paths
 from .node_files import FileSource, NodeFileBuilder, generated_file
 from .options import GroupDumpOptions, ProcessDumpOptions, ProfileDumpOptions
-from .plan import DumpPlan
+from .plan import DumpPlan, PlanTotals
 from .planner import PlanRequest, build_plan
 from .readme import render_readme
 from .selection import Selection, select_group, select_profile
@@ -68,6 +68,8 @@ class Target:
         )
 
     def unchanged_plan(self, kind: DumpKind, subject: str, options: ProcessDumpOptions) -> DumpPlan:
+        """The empty plan of an up-to-date target; every process the log places stays as it is."""
+        placed = sum(1 for record in self.old.nodes.values() if record.paths) if self.old else 0
         return DumpPlan(
             kind=kind,
             subject=subject,
@@ -75,6 +77,7 @@ class Target:
             mode=options.mode,
             up_to_date=True,
             notes=["nothing changed since the last dump"],
+            totals=PlanTotals(nodes_unchanged=placed),
         )
 
 
