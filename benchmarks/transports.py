@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -242,60 +243,67 @@ def up_and_down(transport: Transport, big: Path, up: Path, down: Path) -> Awaita
     return asyncio.gather(transport.put(str(big), str(up)), transport.get(str(big), str(down)))
 
 
+class Rounds:
+    """Figures of runs repeated in rounds, by name and key: each keeps the best (or worst) value."""
+
+    def __init__(self, *names: str) -> None:
+        self.figures: dict[str, dict[str, float]] = {name: {} for name in names}
+
+    def note(self, name: str, key: str, value: float, keep: Callable[[float, float], float] = min) -> None:
+        self.figures[name][key] = keep(value, self.figures[name].get(key, value))
+
+
+@contextlib.asynccontextmanager
+async def both_transports(sshd: Sshd) -> AsyncIterator[dict[str, Transport]]:
+    """An ssh and an ssh_async transport to the server, open at the same time, by kind."""
+    async with transport_for("ssh", sshd.settings()) as ssh_transport, transport_for(
+        "ssh_async", sshd.settings()
+    ) as async_transport:
+        yield {"ssh": ssh_transport, "ssh_async": async_transport}
+
+
 async def p2_rounds(sshd: Sshd, big: Path, work: Path) -> dict[str, dict[str, float]]:
     """P2: two scp in parallel (default cipher, then AES-GCM) and each transport's up and down,
     taking turns for P2_REPEATS rounds: the best seconds of each, and each transport's largest
     loop lag of all its rounds (max and 99th percentile, in ms)."""
-    figures: dict[str, dict[str, float]] = {"scp": {}, **{kind: {} for kind in KINDS}}
-
-    def note(name: str, key: str, value: float, keep: Callable[[float, float], float] = min) -> None:
-        figures[name][key] = keep(value, figures[name].get(key, value))
-
-    async with transport_for("ssh", sshd.settings()) as ssh_transport, transport_for(
-        "ssh_async", sshd.settings()
-    ) as async_transport:
-        transports = {"ssh": ssh_transport, "ssh_async": async_transport}
+    rounds = Rounds("scp", *KINDS)
+    async with both_transports(sshd) as transports:
         for _ in range(P2_REPEATS):
-            note("scp", "scp_parallel_s", await asyncio.to_thread(scp_parallel, sshd, big, work))
+            rounds.note("scp", "scp_parallel_s", await asyncio.to_thread(scp_parallel, sshd, big, work))
             gcm = await asyncio.to_thread(scp_parallel, sshd, big, work, "-c", "aes128-gcm@openssh.com")
-            note("scp", "scp_gcm_parallel_s", gcm)
+            rounds.note("scp", "scp_gcm_parallel_s", gcm)
             for kind, transport in transports.items():
                 up, down = p2_targets(work)
                 lag = LoopLag().start()
                 seconds = await atimed(lambda: up_and_down(transport, big, up, down))  # noqa: B023
-                note(kind, "updown_parallel_s", seconds)
+                rounds.note(kind, "updown_parallel_s", seconds)
                 lag_max, lag_p99 = await lag.stop()
-                note(kind, "p2_loop_lag_ms", lag_max, max)
-                note(kind, "p2_loop_lag_p99_ms", lag_p99, max)
-    return figures
+                rounds.note(kind, "p2_loop_lag_ms", lag_max, max)
+                rounds.note(kind, "p2_loop_lag_p99_ms", lag_p99, max)
+    return rounds.figures
 
 
 async def p3_rounds(sshd: Sshd, tree: Path, work: Path) -> dict[str, dict[str, float]]:
     """P3: the small-file tree up and down with tar piped through ssh and with each transport,
     taking turns for TREE_REPEATS rounds; the best of each ("tar", then each kind: seconds)."""
     ssh = " ".join(sshd.ssh_argv())
-    best: dict[str, dict[str, float]] = {name: {} for name in ("tar", *KINDS)}
-
-    def note(name: str, direction: str, seconds: float) -> None:
-        best[name][direction] = min(seconds, best[name].get(direction, seconds))
-
-    async with transport_for("ssh", sshd.settings()) as ssh_transport, transport_for(
-        "ssh_async", sshd.settings()
-    ) as async_transport:
-        transports = {"ssh": ssh_transport, "ssh_async": async_transport}
+    rounds = Rounds("tar", *KINDS)
+    async with both_transports(sshd) as transports:
         for _ in range(TREE_REPEATS):
             up = f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {fresh(work / 'tar-up')} && tar -C {work}/tar-up -xf -'"
-            note("tar", "up", await asyncio.to_thread(timed, lambda: subprocess.run(up, shell=True, check=True)))
+            seconds = await asyncio.to_thread(timed, lambda: subprocess.run(up, shell=True, check=True))  # noqa: B023
+            rounds.note("tar", "up", seconds)
             for kind, transport in transports.items():
                 target = str(fresh(work / f"{kind}-tree-up"))
-                note(kind, "up", await atimed(lambda: transport.put(str(tree), target)))  # noqa: B023
+                rounds.note(kind, "up", await atimed(lambda: transport.put(str(tree), target)))  # noqa: B023
             fresh(work / "tar-down").mkdir()
             down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -"
-            note("tar", "down", await asyncio.to_thread(timed, lambda: subprocess.run(down, shell=True, check=True)))
+            seconds = await asyncio.to_thread(timed, lambda: subprocess.run(down, shell=True, check=True))  # noqa: B023
+            rounds.note("tar", "down", seconds)
             for kind, transport in transports.items():
                 target = str(fresh(work / f"{kind}-tree-down"))
-                note(kind, "down", await atimed(lambda: transport.get(str(tree), target)))  # noqa: B023
-    return best
+                rounds.note(kind, "down", await atimed(lambda: transport.get(str(tree), target)))  # noqa: B023
+    return rounds.figures
 
 
 async def bench_kind(kind: str, sshd: Sshd, big: Path, tree: Path, work: Path, delay: float) -> dict[str, float]:
