@@ -296,7 +296,12 @@ def plan_profile_dump(store: Store, path: Path | None, options: ProfileDumpOptio
         return target.unchanged_plan("profile", subject, options)
     if not options.has_selection and target.old is None:
         return DumpPlan(
-            kind="profile", subject=subject, target=str(target.root), mode=options.mode, notes=[NOTHING_SELECTED]
+            kind="profile",
+            subject=subject,
+            target=str(target.root),
+            mode=options.mode,
+            selected=False,
+            notes=[NOTHING_SELECTED],
         )
     graph = load_graph(store)
     selection = select_profile(store, graph, options, target.old, now)

@@ -95,6 +95,9 @@ class DumpPlan(BaseModel):
     mode: DumpMode
     clear_target: bool = Field(default=False, description="--overwrite: the earlier dump is deleted first.")
     up_to_date: bool = Field(default=False, description="Nothing changed in the store since the last run.")
+    selected: bool = Field(
+        default=True, description="False for a profile dump given neither --all nor a filter: nothing is planned."
+    )
     moves: list[Move] = Field(default_factory=list)
     removals: list[Removal] = Field(default_factory=list)
     prunes: list[str] = Field(default_factory=list, description="Directories removed once empty, deepest first.")

@@ -79,6 +79,17 @@ def test_profile_dump_without_selection_says_how_to_ask(run, out: Path) -> None:
     assert "--all" in result.output and not out.exists()
 
 
+def test_a_dry_run_without_selection_gives_the_warning_alone(run, out: Path) -> None:  # type: ignore[no-untyped-def]
+    make_group("g", calcjob("c"))
+
+    result = run("profile", "dump", "--path", str(out), "--dry-run")
+    as_json = run("profile", "dump", "--path", str(out), "--dry-run", "--json")
+
+    assert result.exit_code == 0 and "--all" in result.output
+    assert "Anticipated dump changes" not in result.output and "Totals" not in result.output
+    assert json.loads(as_json.stdout)["selected"] is False
+
+
 def test_profile_dump_with_every_option(run, out: Path) -> None:  # type: ignore[no-untyped-def]
     make_group("g", calcjob("c"))
 

@@ -156,7 +156,10 @@ def _run(cli: CliContext, plan: DumpPlan, as_json: bool, done_message: str) -> N
     for note in plan.notes:
         error_console.print(f"[yellow]Warning:[/] {escape(note)}", highlight=False)
     if plan.mode == "dry_run":
-        print_json(plan) if as_json else print_plan(plan)
+        if as_json:
+            print_json(plan)
+        elif plan.selected:  # else the warning says it all
+            print_plan(plan)
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, disable=as_json or not plan.has_changes, transient=True) as progress:
