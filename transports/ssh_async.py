@@ -31,12 +31,12 @@ T = TypeVar("T")
 Call = Callable[[asyncssh.SSHClientConnection, asyncssh.SFTPClient], Awaitable[T]]
 
 MAX_REQUESTS = 8
+"""SFTP requests in flight per file (of the server's largest block, 255 KiB for OpenSSH): asyncssh
+asks for 16; 8 moved as fast in benchmarks/transports.py and queue less ahead of other requests."""
 WRITE_SLICE = trees.STREAM_CHUNK
 """Bytes handed to a channel at once, the loop yielding between two. asyncssh encrypts and sends
 all that the window takes in the write call itself: a 4 MiB read-ahead chunk written whole held
 the loop for up to 12 ms, and for 20 to 30 ms at a time while a download shared it."""
-"""SFTP requests in flight per file (of the server's largest block, 255 KiB for OpenSSH): asyncssh
-asks for 16; 8 moved as fast in benchmarks/transports.py and queue less ahead of other requests."""
 
 
 class AsyncSshTransport(SshTransportBase[pool.SharedConnection]):
