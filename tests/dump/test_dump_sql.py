@@ -1,4 +1,5 @@
-"""The dump's bulk reads: time columns decoded to exactly what the store's own column type gives, links read alike however they are asked for."""
+"""The dump's bulk reads: time columns decode to exactly what the store's own column type gives,
+and links read alike however they are asked for."""
 
 from __future__ import annotations
 
