@@ -79,7 +79,55 @@ def plan_local_tree(root: str, *, dereference: bool) -> TreePlan:
     return plan
 
 
+FIND_RECORD = r"%y\0%s\0%m\0%P\0%l\0"
+"""What `find -printf` prints per entry: type, size, mode (octal), path below the root, link
+target; each ended by a NUL, which no name can hold."""
+FIND_FIELDS = 5
+FIND_TYPES = frozenset("bcdpflsD")
+OCTAL_DIGITS = frozenset("01234567")
+
+
 async def plan_remote_tree(transport: Transport, root: str, *, dereference: bool) -> TreePlan:
+    """What a remote tree holds, listed by one `find` on the host: one round trip however many
+    directories (walking over SFTP costs one per directory, and about a fifth of a small-file
+    download on loopback). Walked over SFTP where GNU find is missing or a name is not UTF-8."""
+    found = await _find_tree(transport, root, dereference=dereference)
+    return found if found is not None else await _walk_remote_tree(transport, root, dereference=dereference)
+
+
+async def _find_tree(transport: Transport, root: str, *, dereference: bool) -> TreePlan | None:
+    """The tree as GNU find lists it, or None if find failed or its listing cannot be trusted."""
+    start = root if not root.startswith("-") else f"./{root}"
+    # -H follows the root if it is a symlink, as an SFTP listing of it does; -L follows every one.
+    argv = ["find", "-L" if dereference else "-H", start, "-mindepth", "1", "-printf", FIND_RECORD]
+    result = await transport.exec(argv)
+    if not result.ok or "\ufffd" in result.stdout:  # no GNU find, or a name that is not UTF-8
+        return None
+    *fields, rest = result.stdout.split("\0")
+    if rest or len(fields) % FIND_FIELDS:  # not find's records alone (a login script printed?)
+        return None
+    records = list(zip(*[iter(fields)] * FIND_FIELDS, strict=True))
+    if not all(map(_is_find_record, records)):
+        return None
+    plan = TreePlan()
+    for kind, size, mode, relative, target in sorted(records, key=lambda record: record[3]):
+        if kind == "l":
+            plan.links.append((relative, target))
+        elif kind == "d":
+            plan.dirs.append(relative)
+        elif kind == "f":
+            plan.files.append((relative, int(size), int(mode, 8)))
+    return plan
+
+
+def _is_find_record(record: tuple[str, ...]) -> bool:
+    """Whether the fields look as find prints them: printed text ahead of the listing ends up in
+    the first record's type, and must not make that entry vanish."""
+    kind, size, mode, relative, _ = record
+    return kind in FIND_TYPES and size.isdigit() and bool(mode) and set(mode) <= OCTAL_DIGITS and bool(relative)
+
+
+async def _walk_remote_tree(transport: Transport, root: str, *, dereference: bool) -> TreePlan:
     """Walk a remote tree, one directory listing per directory."""
     plan = TreePlan()
     pending = [""]
