@@ -14,7 +14,8 @@ P3 small files: the tree up and down, against tar piped through ssh.
 Lag: overshoots of a 10 ms sleep loop on the event loop (max and 99th percentile) during the big
 upload, and during P2. Each run compared with a baseline starts on the same footing as it: the
 disk caught up and the same target names for P2 (`p2_targets`); P2 and P3 take turns with their
-baselines for three rounds and keep the best of each (`p2_rounds`, `p3_rounds`). The load
+baselines, in an order that rotates, for three rounds and keep the best of each (`p2_rounds`,
+`p3_rounds`). The load
 average is printed with the figures: on a shared machine it explains most of the spread.
 
     python benchmarks/transports.py --pipelines asyncssh,8x255,16x255,8x64/1024
@@ -48,13 +49,14 @@ from provtop.transports.sftp_big_file import Pipeline
 
 KINDS = ("ssh", "ssh_async")
 P2_REPEATS = 3
-"""P2 takes the best of this many rounds, in which the two scp and each transport take turns: on
-a quiet machine two scp of 1 GiB took 5.0 s in one run and 7.0 s in the next (page cache and
-write-back), a spread larger than the difference P2 is to show."""
+"""P2 takes the best of this many rounds, in which the two scp and each transport take turns (in
+an order that rotates): on a quiet machine two scp of 1 GiB took 5.0 s in one run and 7.0 s in
+the next (page cache and write-back), a spread larger than the difference P2 is to show."""
 TREE_REPEATS = 3
-"""P3 takes the best of this many rounds, tar and both transports taking turns in each: a run
-lasts a few tenths of a second, mostly spent creating 2000 files, so one run alone measures
-what the file system and the rest of the machine did meanwhile."""
+"""P3 takes the best of this many rounds, tar and both transports taking turns in each, in an
+order that rotates: a run lasts a few tenths of a second, mostly spent creating 2000 files, so
+one run alone measures what the file system and the rest of the machine did meanwhile, and a
+fixed order always gave the second the first one's deletions and write-back."""
 
 
 class Sshd:
@@ -262,24 +264,38 @@ async def both_transports(sshd: Sshd) -> AsyncIterator[dict[str, Transport]]:
         yield {"ssh": ssh_transport, "ssh_async": async_transport}
 
 
+def rotated(names: list[str], turn: int) -> list[str]:
+    """`names` starting from the turn-th: in rounds, each contender runs in each place in turn, so
+    none always runs right after the same other one (and its deletions and write-back)."""
+    start = turn % len(names)
+    return names[start:] + names[:start]
+
+
 async def p2_rounds(sshd: Sshd, big: Path, work: Path) -> dict[str, dict[str, float]]:
     """P2: two scp in parallel (default cipher, then AES-GCM) and each transport's up and down,
     taking turns for P2_REPEATS rounds: the best seconds of each, and each transport's largest
     loop lag of all its rounds (max and 99th percentile, in ms)."""
     rounds = Rounds("scp", *KINDS)
     async with both_transports(sshd) as transports:
-        for _ in range(P2_REPEATS):
-            rounds.note("scp", "scp_parallel_s", await asyncio.to_thread(scp_parallel, sshd, big, work))
-            gcm = await asyncio.to_thread(scp_parallel, sshd, big, work, "-c", "aes128-gcm@openssh.com")
-            rounds.note("scp", "scp_gcm_parallel_s", gcm)
-            for kind, transport in transports.items():
+
+        async def run(name: str) -> None:
+            if name == "scp":
+                rounds.note("scp", "scp_parallel_s", await asyncio.to_thread(scp_parallel, sshd, big, work))
+            elif name == "scp_gcm":
+                gcm = await asyncio.to_thread(scp_parallel, sshd, big, work, "-c", "aes128-gcm@openssh.com")
+                rounds.note("scp", "scp_gcm_parallel_s", gcm)
+            else:
                 up, down = p2_targets(work)
                 lag = LoopLag().start()
-                seconds = await atimed(lambda: up_and_down(transport, big, up, down))  # noqa: B023
-                rounds.note(kind, "updown_parallel_s", seconds)
+                seconds = await atimed(lambda: up_and_down(transports[name], big, up, down))
+                rounds.note(name, "updown_parallel_s", seconds)
                 lag_max, lag_p99 = await lag.stop()
-                rounds.note(kind, "p2_loop_lag_ms", lag_max, max)
-                rounds.note(kind, "p2_loop_lag_p99_ms", lag_p99, max)
+                rounds.note(name, "p2_loop_lag_ms", lag_max, max)
+                rounds.note(name, "p2_loop_lag_p99_ms", lag_p99, max)
+
+        for turn in range(P2_REPEATS):
+            for name in rotated(["scp", "scp_gcm", *KINDS], turn):
+                await run(name)
     return rounds.figures
 
 
@@ -289,20 +305,23 @@ async def p3_rounds(sshd: Sshd, tree: Path, work: Path) -> dict[str, dict[str, f
     ssh = " ".join(sshd.ssh_argv())
     rounds = Rounds("tar", *KINDS)
     async with both_transports(sshd) as transports:
-        for _ in range(TREE_REPEATS):
-            up = f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {fresh(work / 'tar-up')} && tar -C {work}/tar-up -xf -'"
-            seconds = await asyncio.to_thread(timed, lambda: subprocess.run(up, shell=True, check=True))  # noqa: B023
-            rounds.note("tar", "up", seconds)
-            for kind, transport in transports.items():
-                target = str(fresh(work / f"{kind}-tree-up"))
-                rounds.note(kind, "up", await atimed(lambda: transport.put(str(tree), target)))  # noqa: B023
-            fresh(work / "tar-down").mkdir()
-            down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -"
-            seconds = await asyncio.to_thread(timed, lambda: subprocess.run(down, shell=True, check=True))  # noqa: B023
-            rounds.note("tar", "down", seconds)
-            for kind, transport in transports.items():
-                target = str(fresh(work / f"{kind}-tree-down"))
-                rounds.note(kind, "down", await atimed(lambda: transport.get(str(tree), target)))  # noqa: B023
+
+        async def run(name: str, direction: str) -> float:
+            if name == "tar" and direction == "up":
+                up = f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {fresh(work / 'tar-up')} && tar -C {work}/tar-up -xf -'"
+                return await asyncio.to_thread(timed, lambda: subprocess.run(up, shell=True, check=True))
+            if name == "tar":
+                fresh(work / "tar-down").mkdir()
+                down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -"
+                return await asyncio.to_thread(timed, lambda: subprocess.run(down, shell=True, check=True))
+            target = str(fresh(work / f"{name}-tree-{direction}"))
+            move = transports[name].put if direction == "up" else transports[name].get
+            return await atimed(lambda: move(str(tree), target))
+
+        for turn in range(TREE_REPEATS):
+            for direction in ("up", "down"):
+                for name in rotated(["tar", *KINDS], turn):
+                    rounds.note(name, direction, await run(name, direction))
     return rounds.figures
 
 
