@@ -15,8 +15,8 @@ Lag: overshoots of a 10 ms sleep loop on the event loop (max and 99th percentile
 upload, and during P2. Each run compared with a baseline starts on the same footing as it: the
 disk caught up and the same target names for P2 (`p2_targets`); P2 and P3 take turns with their
 baselines, in an order that rotates, for three rounds and keep the best of each (`p2_rounds`,
-`p3_rounds`). The load
-average is printed with the figures: on a shared machine it explains most of the spread.
+`p3_rounds`). P3 runs first, before the big file is written (see `main`). The load average is
+printed with the figures: on a shared machine it explains most of the spread.
 
     python benchmarks/transports.py --pipelines asyncssh,8x255,16x255,8x64/1024
 
@@ -133,18 +133,22 @@ class Sshd:
         self.process.wait(10)
 
 
-def make_data(work: Path, big_mib: int, files: int, file_kib: int) -> tuple[Path, Path]:
+def make_big_file(work: Path, big_mib: int) -> Path:
     big = work / "big.bin"
     with big.open("wb") as handle:
         block = os.urandom(1 << 20)
         for index in range(big_mib):
             handle.write(block[index % 7 :] + block[: index % 7])
+    return big
+
+
+def make_tree(work: Path, files: int, file_kib: int) -> Path:
     tree = work / "tree"
     for index in range(files):
         sub = tree / f"d{index % 20:02d}"
         sub.mkdir(parents=True, exist_ok=True)
         (sub / f"f{index:05d}").write_bytes(os.urandom(file_kib * 1024))
-    return big, tree
+    return tree
 
 
 def timed(run: Callable[[], object]) -> float:
@@ -307,16 +311,17 @@ async def p3_rounds(sshd: Sshd, tree: Path, work: Path) -> dict[str, dict[str, f
     async with both_transports(sshd) as transports:
 
         async def run(name: str, direction: str) -> float:
+            target = fresh(work / f"{name}-tree-{direction}")
+            os.sync()  # the disk caught up with the deletion and the previous run's files
             if name == "tar" and direction == "up":
-                up = f"tar -C {tree} -cf - . | {ssh} 'mkdir -p {fresh(work / 'tar-up')} && tar -C {work}/tar-up -xf -'"
+                up = f"tar -C {tree} -cf - . | {ssh} 'mkdir {target} && tar -C {target} -xf -'"
                 return await asyncio.to_thread(timed, lambda: subprocess.run(up, shell=True, check=True))
             if name == "tar":
-                fresh(work / "tar-down").mkdir()
-                down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {work}/tar-down -xf -"
+                target.mkdir()
+                down = f"{ssh} 'tar -C {tree} -cf - .' | tar -C {target} -xf -"
                 return await asyncio.to_thread(timed, lambda: subprocess.run(down, shell=True, check=True))
-            target = str(fresh(work / f"{name}-tree-{direction}"))
             move = transports[name].put if direction == "up" else transports[name].get
-            return await atimed(lambda: move(str(tree), target))
+            return await atimed(lambda: move(str(tree), str(target)))
 
         for turn in range(TREE_REPEATS):
             for direction in ("up", "down"):
@@ -458,24 +463,26 @@ async def main() -> None:
         (work / "sshd").mkdir()
         sshd = Sshd(work / "sshd")
         try:
-            big, tree = make_data(work, big_mib, args.files, args.file_kib)
+            tree = make_tree(work, args.files, args.file_kib)
             result: dict[str, Any] = {"big_mib": big_mib, "files": args.files, "file_kib": args.file_kib}
             result["load_start"] = os.getloadavg()[0]
+            # Small files first, before the big file is even written: after gigabytes of writes,
+            # this VM's disk creates files up to twice as slowly for minutes, sync or not, and the
+            # Python unpacking (more system calls per file) suffers more than tar.
+            trees = await p3_rounds(sshd, tree, work)
+            big = make_big_file(work, big_mib)
             for kind in KINDS:
                 result[kind] = await bench_kind(kind, sshd, big, tree, work, delay=0.3 if args.quick else 1.0)
+                result[kind].update(tree_up_s=trees[kind]["up"], tree_down_s=trees[kind]["down"])
+                result[kind]["p3_up_vs_tar"] = trees[kind]["up"] / trees["tar"]["up"]
+                result[kind]["p3_down_vs_tar"] = trees[kind]["down"] / trees["tar"]["down"]
             p2 = await p2_rounds(sshd, big, work)
-            result["baseline"] = base = p2["scp"]
+            result["baseline"] = base = {**p2["scp"], "tar_up_s": trees["tar"]["up"], "tar_down_s": trees["tar"]["down"]}
             for kind in KINDS:
                 figures = result[kind]
                 figures.update(p2[kind])
                 figures["p2_vs_scp"] = base["scp_parallel_s"] / figures["updown_parallel_s"]
                 figures["p2_vs_scp_gcm"] = base["scp_gcm_parallel_s"] / figures["updown_parallel_s"]
-            trees = await p3_rounds(sshd, tree, work)
-            result["baseline"].update(tar_up_s=trees["tar"]["up"], tar_down_s=trees["tar"]["down"])
-            for kind in KINDS:
-                result[kind].update(tree_up_s=trees[kind]["up"], tree_down_s=trees[kind]["down"])
-                result[kind]["p3_up_vs_tar"] = trees[kind]["up"] / trees["tar"]["up"]
-                result[kind]["p3_down_vs_tar"] = trees[kind]["down"] / trees["tar"]["down"]
             result["load_end"] = os.getloadavg()[0]
         finally:
             sshd.stop()
@@ -490,7 +497,7 @@ async def main_pipelines(big_mib: int, names: list[str]) -> None:
         (work / "sshd").mkdir()
         sshd = Sshd(work / "sshd")
         try:
-            big, _ = make_data(work, big_mib, 0, 0)
+            big = make_big_file(work, big_mib)
             rows = []
             for name in names:
                 rows.append(await bench_pipeline(name, pipelines[name], sshd, big, work))

@@ -37,7 +37,7 @@ GOALS_MS = {"first_paint": 1000.0, "cursor_key_to_frame": 50.0, "expand_key_to_f
 
 
 def transport_bench() -> ModuleType:
-    """benchmarks/transports.py (its Sshd, LoopLag, make_data, fresh), loaded by path: the name
+    """benchmarks/transports.py (its Sshd, LoopLag, make_big_file, fresh), loaded by path: the name
     `transports` alone could also mean the package's own transports directory."""
     name = "provtop_benchmarks_transports"
     if name not in sys.modules:
@@ -352,7 +352,7 @@ def main() -> None:
             bench = transport_bench()
             (work / "sshd").mkdir()
             sshd = bench.Sshd(work / "sshd")
-            big, _ = bench.make_data(work, transfer_mib, 0, 0)
+            big = bench.make_big_file(work, transfer_mib)
             ssh = (sshd, big, work)
         try:
             service = Service.open()
