@@ -36,7 +36,7 @@ from .options import GroupDumpOptions, ProcessDumpOptions, ProfileDumpOptions
 from .plan import DumpPlan, PlanTotals
 from .planner import PlanRequest, build_plan
 from .readme import render_readme
-from .selection import Selection, select_group, select_profile
+from .selection import Selection, select_group, select_profile, ungrouped_left_out
 from .state import JOURNAL_FILE, DumpKind, DumpState, Scope, load_state
 
 P = ParamSpec("P")
@@ -321,7 +321,7 @@ def plan_profile_dump(store: Store, path: Path | None, options: ProfileDumpOptio
         symlink_calcs=options.symlink_calcs,
         always_create=selection.explicit_groups,
     )
-    return _plan(
+    plan = _plan(
         store,
         kind="profile",
         subject=subject,
@@ -333,3 +333,9 @@ def plan_profile_dump(store: Store, path: Path | None, options: ProfileDumpOptio
         now=now,
         selection=selection,
     )
+    if left_out := ungrouped_left_out(graph, selection, options):
+        plan.notes.append(
+            f"{left_out} process{' in no group is' if left_out == 1 else 'es in no group are'} left out: "
+            "add --also-ungrouped to dump them under ungrouped/"
+        )
+    return plan

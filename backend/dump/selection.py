@@ -108,3 +108,11 @@ def _filtered(store: Store, graph: GraphSnapshot, options: ProfileDumpOptions, n
 def _ungrouped(graph: GraphSnapshot, selected: set[int], options: ProfileDumpOptions) -> list[int]:
     rules = TopLevelRules(options.only_top_level_calcs, options.only_top_level_workflows)
     return sorted(pk for pk in selected if not graph.memberships.get(pk) and top_level_ok(graph, pk, rules))
+
+
+def ungrouped_left_out(graph: GraphSnapshot, selection: Selection, options: ProfileDumpOptions) -> int:
+    """Selected processes in no group that a dump without --also-ungrouped leaves out: AiiDA's
+    rule, which surprises (aiida-behaviour.md §1.8), so the plan says how many and how to add them."""
+    if selection.ungrouped is not None:
+        return 0
+    return len(_ungrouped(graph, selection.selected, options))

@@ -190,6 +190,18 @@ def test_a_node_with_new_extras_is_written_again(store: Store, out: Path) -> Non
     assert "verdict: good" in (out / f"groups/g/calculations/c-{calc.pk}" / META).read_text()
 
 
+def test_all_without_also_ungrouped_says_how_many_processes_it_leaves_out(store: Store, out: Path) -> None:
+    group("g", calcjob("grouped"))
+    calcjob("loose")
+    multiply_add("loose too")
+
+    plan = plan_profile_dump(store, out, ProfileDumpOptions(all_entries=True, dry_run=True))
+    with_them = plan_profile_dump(store, out, ProfileDumpOptions(all_entries=True, also_ungrouped=True, dry_run=True))
+
+    assert plan.notes == ["2 processes in no group are left out: add --also-ungrouped to dump them under ungrouped/"]
+    assert with_them.notes == [] and with_them.totals.files > plan.totals.files
+
+
 def test_a_second_run_without_changes_writes_nothing(store: Store, out: Path) -> None:
     group("g", multiply_add(), calcjob())
     first = dump_profile(out, all_entries=True, also_ungrouped=True)
