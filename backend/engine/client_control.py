@@ -172,7 +172,8 @@ class ClientControl:
 
     def _take_free(self, session: Session, candidates: list[KillTarget]) -> list[KillTarget]:
         """Of the still pending targets, those that no live engine holds (now this client holds them)."""
-        pending = self._pending([t.request_id for t in candidates])
+        pending = set(session.scalars(select(ProcessControlRow.id).where(
+            ProcessControlRow.id.in_([t.request_id for t in candidates]), ProcessControlRow.status == "pending")))
         return [t for t in candidates if t.request_id in pending and not owned_by_live_engine(session, t.pk)
                 and take_over(session, t.pk, self.owner, CLIENT_LEASE_SECONDS)]
 
@@ -185,11 +186,6 @@ class ClientControl:
                 .where(ProcessControlRow.id.in_(ids), ProcessControlRow.status == "pending")
             )
             return {request_id: state for request_id, state in rows}
-
-    def _pending(self, ids: list[int]) -> set[int]:
-        with self.store.reading() as session:
-            return set(session.scalars(select(ProcessControlRow.id).where(ProcessControlRow.id.in_(ids),
-                                                                          ProcessControlRow.status == "pending")))
 
     def _pause_or_play(self, session: Session, action: Action, targets: Sequence[KillTarget]) -> None:
         for target in targets:

@@ -21,7 +21,7 @@ from sqlalchemy import BindParameter, Select, bindparam, func, literal, or_, sel
 from ..errors import NotExistent
 from ..store.schema import ComputerRow, GroupMemberRow, GroupRow, LinkRow, LogRow, NodeRow, UserRow
 from ..store.store import Store
-from .dump_sql import decode_json, decode_time, in_values, iso_time, raw, time_order, values_parameter
+from .dump_sql import decode_json, in_values, iso_time, raw, time_order, values_parameter
 
 CALL_TYPES = ("call_calc", "call_work")
 PROCESS_PREFIX = "process."
@@ -55,21 +55,13 @@ class ProcessInfo:
     newest_link: int = 0  # of its outgoing links, read only while it is unsealed
 
     @property
-    def ctime(self) -> datetime:
-        return decode_time(self.raw_ctime)
-
-    @property
-    def mtime(self) -> datetime:
-        return decode_time(self.raw_mtime)
-
-    @property
     def ctime_text(self) -> str:
-        """`ctime.isoformat()`, as the metadata file quotes it."""
+        """The creation time's `isoformat()`, as the metadata file quotes it."""
         return iso_time(self.raw_ctime)
 
     @property
     def mtime_text(self) -> str:
-        """`mtime.isoformat()`, as the metadata file quotes it."""
+        """The modification time's `isoformat()`, as the metadata file quotes it."""
         return iso_time(self.raw_mtime)
 
     @property

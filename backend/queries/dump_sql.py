@@ -69,13 +69,18 @@ def decode_time(value: Any) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _in_store_form(text: str) -> bool:
+    """Whether SQLite's text is the form the store writes: 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC."""
+    return len(text) == SQLITE_TIME_LENGTH and text[10] == " " and text[19] == "."
+
+
 def time_order(value: Any) -> str | datetime:
     """A key that orders time columns as the times happened, without parsing SQLite's text:
     the store's form, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, orders as the times do. Any other text is
     brought to that form; PostgreSQL's driver gives datetimes, which are compared as they are."""
     if not isinstance(value, str):
         return decode_time(value)
-    if len(value) == SQLITE_TIME_LENGTH and value[10] == " " and value[19] == ".":
+    if _in_store_form(value):
         return value
     return decode_time(value).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -83,7 +88,7 @@ def time_order(value: Any) -> str | datetime:
 def iso_time(value: Any) -> str:
     """`decode_time(value).isoformat()`, ten times faster from the text the store writes on SQLite,
     'YYYY-MM-DD HH:MM:SS.ffffff': rearranged, not parsed (`isoformat` leaves out zero microseconds)."""
-    if type(value) is str and len(value) == SQLITE_TIME_LENGTH and value[10] == " " and value[19] == ".":
+    if type(value) is str and _in_store_form(value):
         if value.endswith(".000000"):
             return value[:10] + "T" + value[11:19] + "+00:00"
         return value.replace(" ", "T", 1) + "+00:00"

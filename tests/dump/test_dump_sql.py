@@ -11,8 +11,8 @@ import pytest
 from provtop.backend.entities import load_node
 from provtop.backend.queries.dump_content import ProcessContent, load_contents
 from provtop.backend.queries.dump_graph import load_graph
-from provtop.backend.store.store import Store
 from provtop.backend.queries.dump_sql import decode_time, iso_time, time_order
+from provtop.backend.store.store import Store
 from tests.dump.graphs import calcjob, multiply_add, singlefile
 
 
@@ -24,7 +24,7 @@ def test_the_graph_reads_the_times_the_store_reads(backend: str, request: pytest
     info = load_graph(store).processes[calc.pk]
     node = load_node(calc.pk)
 
-    assert (info.ctime, info.mtime) == (node.ctime, node.mtime)
+    assert (decode_time(info.raw_ctime), decode_time(info.raw_mtime)) == (node.ctime, node.mtime)
     assert (info.ctime_text, info.mtime_text) == (node.ctime.isoformat(), node.mtime.isoformat())
 
 
